@@ -52,5 +52,3 @@ def _meant_id(key: str) -> str:
     if versions:
         return versions[-1]
     return close or key
-
-

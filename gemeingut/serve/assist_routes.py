@@ -162,7 +162,9 @@ async def check_tender_text(
     rules = request.app.state.tender_rules
     if rules is None:
         rules = await run_in_threadpool(load_rules)
-    found = await run_in_threadpool(check_passages, paragraphs, rules, language)
+    # pasted text: its line breaks are the writer's, a file's a reader's (`tender.py`)
+    typed = body.file is None
+    found = await run_in_threadpool(check_passages, paragraphs, rules, language, typed)
     checked = TenderCheck(
         errors=sum(f.severity == "error" for f in found),
         findings=[TenderFinding.model_validate(f, from_attributes=True) for f in found],

@@ -184,4 +184,3 @@ def test_a_fine_tune_with_its_statement_is_reproduced(
     rows = {row["role"]: row for row in json.loads(result.stdout)["artifacts"]}
     assert all(row["equal"] and row["recorded_id"] == row["rebuilt_id"] for row in rows.values())
     assert "release" in rows, rows
-

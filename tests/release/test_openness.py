@@ -297,7 +297,7 @@ def test_fine_tuning_files_count_under_their_stated_licence_whatever_their_name(
 ) -> None:
     """Only the records beside a curated dataset's copy are not fine-tuning data; a data file
     of the user's that happens to be called stats.json or dataset.json is."""
-    from gemeingut.release.openness.evidence import _data_licences
+    from gemeingut.release.openness.evidence import data_licences
 
     finetuning = tmp_path / "training-data" / "finetuning"
     (finetuning / "curated-dataset").mkdir(parents=True)
@@ -305,7 +305,7 @@ def test_fine_tuning_files_count_under_their_stated_licence_whatever_their_name(
         (finetuning / name).write_text("{}", encoding="utf-8")
         (finetuning / "curated-dataset" / name).write_text("{}", encoding="utf-8")
     stated = {"finetuning": ("CC0-1.0", "fine-tuning data")}
-    found = _data_licences(tmp_path, "training-data", stated)
+    found = data_licences(tmp_path, "training-data", stated)
     assert sorted(found.files) == [
         "training-data/finetuning/dataset.json",
         "training-data/finetuning/stats.json",

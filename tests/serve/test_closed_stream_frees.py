@@ -60,13 +60,24 @@ def batch_in_front(
         httpx.Client(base_url=url, timeout=60, headers=headers or {}) as http,
     ):
         hold.running.clear()
-        with http.stream("POST", "/v1/chat/completions", json=LONG) as front:
+        with stream_with_turn(http):
             try:
-                next(front.iter_lines())  # its role chunk: it holds a turn
                 assert hold.entered.wait(120), "the stream in front never got its row"
                 yield url, http
             finally:
                 hold.running.set()
+
+
+@contextmanager
+def stream_with_turn(http: httpx.Client) -> Iterator[None]:
+    """A stream whose role chunk has come (it holds a turn), its client there until the block
+    ends. Its line iterator is kept here: one of httpx let go closes its response at once, so
+    `next(r.iter_lines())` was a client that left after its first line, and a row the server
+    had not started yet was withdrawn (on a loaded machine the stream in front got none)."""
+    with http.stream("POST", "/v1/chat/completions", json=LONG) as response:
+        lines = response.iter_lines()
+        next(lines)
+        yield
 
 
 def until_free(queue: ModelQueue, what: str) -> None:
@@ -88,8 +99,7 @@ def test_a_closed_stream_waiting_for_a_row_frees_its_place_while_the_batch_runs(
     app = create_app(backend, gateway=Gateway(engine), max_running=2, max_waiting=2)
     queue = app.state.queue
     with batch_in_front(serve, app, hold, {"authorization": f"Bearer {key}"}) as (_, http):
-        with http.stream("POST", "/v1/chat/completions", json=LONG) as waiting:
-            next(waiting.iter_lines())  # its role chunk: it holds a turn, not a row
+        with stream_with_turn(http):  # a turn, not a row
             assert queue.admitted == 2
         until_free(queue, "the closed stream waits for the batch in front to end")
     closed = [r for r in export(engine) if r["status"] == 499]

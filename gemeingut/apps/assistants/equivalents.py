@@ -7,9 +7,13 @@ product (`refers_back`); one in a later paragraph, in the next list item, or abo
 thing („Für die Seifenspender sind gleichwertige Produkte zugelassen.“) does not.
 
 A paragraph ends at a passage's end (a DOCX paragraph is one), a heading, a blank line and a
-line that starts a list item („- “, „1.“, „a)“). A line break after a sentence's end ends it
-too, unless the line is as full as the longest of its passage: a PDF wraps its lines there, a
-writer who breaks a short line starts a new item (a Markdown list is read without its marks).
+line that starts a list item („- “, „1.“, „a)“). In text as a person typed or pasted it (a
+text file, the page's text box: `typed`) nothing else ends one: a line break goes on with the
+paragraph, whether it breaks a sentence (a paste from a PDF) or follows one (one sentence a
+line, as a paste from Word often has). Where a reader made the lines, a line break after a
+sentence's end ends it too, unless the line is as full as the longest of its passage: a PDF
+wraps its lines there, and HTML and Markdown put each paragraph and list item on a line of its
+own (a list read without its marks).
 """
 
 from __future__ import annotations
@@ -53,8 +57,10 @@ _GENERIC = {"Produkt", "Erzeugnis", "Fabrikat", "Angebot", "Alternative", "Ware"
             "Stück", "Teil", "Vorgabe", "Fall"}  # fmt: skip
 
 
-def in_items(passages: list[Passage]) -> tuple[list[Sentence], list[int]]:
-    """The passages' sentences, and for each the number of its paragraph or list item."""
+def in_items(passages: list[Passage], typed: bool = False) -> tuple[list[Sentence], list[int]]:
+    """The passages' sentences, and for each the number of its paragraph or list item;
+    `typed`: the passages are text as a person typed it, whose line breaks part nothing (a
+    text file's passages, which know their lines, are)."""
     cut: list[Sentence] = []
     items: list[int] = []
     item = 0
@@ -62,7 +68,12 @@ def in_items(passages: list[Passage]) -> tuple[list[Sentence], list[int]]:
     for passage in passages:
         item += 1
         text, after = passage.text, None
-        longest = max((len(line.strip()) for line in text.splitlines()), default=0)
+        # the longest line where a reader made the lines, None where a person typed them
+        longest = (
+            None
+            if typed or passage.line is not None
+            else max((len(line.strip()) for line in text.splitlines()), default=0)
+        )
         for heading in _new_headings(section, passage):
             cut.append(heading)
             items.append(item)
@@ -104,13 +115,16 @@ def _new_headings(before: str | None, passage: Passage) -> list[Sentence]:
     ]
 
 
-def _ends_item(text: str, end: int, start: int, longest: int) -> bool:
-    """Whether the text between a sentence's end and the next sentence's start parts them."""
+def _ends_item(text: str, end: int, start: int, longest: int | None) -> bool:
+    """Whether the text between a sentence's end and the next sentence's start parts them;
+    `longest`: the longest line of a passage whose lines a reader made, None for typed text."""
     gap = text[end:start]
     if "\n" not in gap:
         return False
     if _BLANK_LINE.search(gap) or _LIST_ITEM.match(text, gap.rfind("\n") + end + 1):
         return True
+    if longest is None:  # typed: a line break alone goes on with the paragraph
+        return False
     line_start = text.rfind("\n", 0, end) + 1
     line = text[line_start:end].strip()
     return longest < _WRAP_WIDTH or len(line) < _WRAPPED * longest

@@ -10,12 +10,22 @@ anwendung“, „Doppel-wand“; not the „force“ of „Salesforce“, which 
 often a compound of which the list knows only the last word. Each part of a hyphenated word
 must be German („Salesforce-Plattform“ is a name) but the „E-“ of „E-Akte“, „E-Rechnung“
 (electronic), which no word list holds. A name made of German words („Dataport“,
-„Nextcloud“) is taken for a word: a missed brand, not a false finding.
+„Wienerberger“) is taken for a word: a missed brand, not a false finding.
+
+A compound whose last word the laws never use („Apfel-schorle“, „Laub-bläser“) is German
+where its first part is a word of the list (at least four letters, with its linking element:
+„Apfels-“) and what follows the longest such part, at least six letters, is spelt as German
+words are: each three letters of it, with its start and its end, stand so in at least 30 of
+the list's words. A brand seldom is: its first part is no German word („Sales-force“), its
+last part too short („Forti-net“) or not spelt so („Bildung-slogin“, „Bette-rmarks“); a
+German compound mostly is („Apfels-chorle“, „Glas-reiniger“).
 """
 
 from __future__ import annotations
 
 import math
+from collections import Counter
+from functools import cache
 
 from gemeingut.apps.rag.german_terms import _lexicon, parts
 
@@ -25,6 +35,9 @@ _LAST = 4  # letters of that word, at least
 # laws that use that word, at least: a rare one („force“) is no common word (the search's word
 # list holds the log of each word's count)
 _LAST_LAWS = math.log(30)
+_FIRST = 4  # letters of a known first part before an unknown last word, at least
+_REST = 6  # letters of that last word, at least
+_SPELT = 30  # the list's words each three letters of it stand so in, at least
 
 
 def is_german_word(word: str) -> bool:
@@ -37,8 +50,40 @@ def is_german_word(word: str) -> bool:
 
 def _german(word: str) -> bool:
     known = _lexicon().logs  # the list the search splits compounds with, read once
-    stems = [word[: len(word) - len(end)] for end in _ENDINGS if word.endswith(end)]
-    if any(stem in known for stem in stems) or parts(word):
+    if any(stem in known for stem in _stems(word)) or parts(word):
         return True
     heads = range(_HEAD, len(word) - _LAST + 1)
-    return any(known.get(word[i:], -math.inf) >= _LAST_LAWS for i in heads)
+    if any(known.get(word[i:], -math.inf) >= _LAST_LAWS for i in heads):
+        return True
+    return _spelt_german(word, known)
+
+
+def _spelt_german(word: str, known: dict[str, float]) -> bool:
+    """Whether `word` is a known first part and a last word spelt as German words are."""
+    longest = range(len(word) - _REST, _FIRST - 1, -1)
+    first = next((i for i in longest if _known_part(word[:i], known)), None)
+    if first is None:
+        return False
+    rest, spelt = f"^{word[first:]}$", _spelling()
+    return all(spelt[rest[i : i + 3]] >= _SPELT for i in range(len(rest) - 2))
+
+
+def _known_part(part: str, known: dict[str, float]) -> bool:
+    """Whether `part` is a word of the list, or one with a linking element („Apfel-s“)."""
+    return any(len(stem) >= _FIRST and stem in known for stem in _stems(part))
+
+
+def _stems(word: str) -> list[str]:
+    """`word` without each of the endings it may have (itself among them)."""
+    return [word[: len(word) - len(end)] for end in _ENDINGS if word.endswith(end)]
+
+
+@cache
+def _spelling() -> Counter[str]:
+    """In how many of the list's words each three letters stand, "^" and "$" marking a
+    word's start and end: how German words are spelt."""
+    counts: Counter[str] = Counter()
+    for word in _lexicon().logs:
+        marked = f"^{word}$"
+        counts.update({marked[i : i + 3] for i in range(len(marked) - 2)})
+    return counts

@@ -72,9 +72,13 @@ def check_tender(path: Path, rules: list[Rule], language: str = "de") -> list[Fi
     return check_passages(passages, rules, language)
 
 
-def check_passages(passages: list[Passage], rules: list[Rule], language: str) -> list[Finding]:
-    """The findings of a draft already read (a file's passages, or text sent to the server)."""
-    cut, items = in_items(passages)
+def check_passages(
+    passages: list[Passage], rules: list[Rule], language: str, typed: bool = False
+) -> list[Finding]:
+    """The findings of a draft already read (a file's passages, or text sent to the server);
+    `typed`: text as a person typed or pasted it (a text file's passages, which know their
+    lines, are), whose line breaks end no paragraph (`equivalents.py`)."""
+    cut, items = in_items(passages, typed)
     findings = _too_long(cut, language)
     for rule in rules:
         if _applies(rule, cut):

@@ -19,6 +19,7 @@ from gemeingut.apps.assistants.wrote_nothing import WROTE_NOTHING
 from gemeingut.apps.rag.cuts import question_cut_said
 from gemeingut.audit.findings import NOTE_MAX
 from gemeingut.audit.report_text import NAMES, name
+from gemeingut.data.pii import KIND_NAMES
 from gemeingut.i18n import Message, _, text
 from gemeingut.serve.gateway.identity import utcnow
 from gemeingut.serve.gateway.local_clock import local_clock
@@ -599,12 +600,8 @@ TEXTS: dict[str, Message] = {
         labels="{labels}",
         threshold="{threshold}",
     ),
-    "pii_email": _("e-mail addresses"),
-    "pii_iban": _("IBANs"),
-    "pii_tax_id": _("tax ids"),
-    "pii_ip_address": _("public IPv4 addresses"),
-    "pii_phone": _("phone numbers"),
-    "pii_person_name": _("names after a form of address or a title"),
+    # each kind of personal data by the name the detectors give it (`pii_email` …)
+    **{f"pii_{kind}": named for kind, named in KIND_NAMES.items()},
     "policy_reading": _("How the rules read a text, and their known limits"),
     "log_heading": _("What is recorded about your requests"),
     "log_none": _(

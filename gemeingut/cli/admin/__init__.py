@@ -6,7 +6,8 @@ database `gemeingut serve --db` uses; the schema is migrated on first use. Only 
 path, so that a typo does not look like a database without users.
 
 One module per command group registers its commands on the groups of `gemeingut.cli.app`;
-`common`, `tables`, `times`, `safeguards` and `exports` hold what several groups share.
+`common`, `tables`, `times`, `safeguards`, `rotations` and `exports` hold what several groups
+share.
 """
 
 from gemeingut.cli.admin import (  # noqa: F401  (registers the commands)

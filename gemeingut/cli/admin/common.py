@@ -1,5 +1,5 @@
-"""What every admin command shares: `--db` and the database it opens, `--yes`, and `--operator`
-(who acts, for the audit log)."""
+"""What every admin command shares: `--db` and the database it opens, `--yes`, `--operator`
+(who acts, for the audit log), and the refusal of a key, user or group that does not exist."""
 
 from __future__ import annotations
 
@@ -35,3 +35,13 @@ def database(db: str, create: bool = False) -> Engine:
     from gemeingut.serve.gateway.store import open_store
 
     return open_store(db, create=create)
+
+
+def existing(engine: Engine, kind: str, name: str) -> None:
+    """Refuses a key, user or group (`kind`) that does not exist, pointing at the list that
+    shows the names: an operator's typo is likelier than one still to be created, and a command
+    acting on nobody would otherwise say it did nothing (an empty table, 0 places freed)."""
+    from gemeingut.serve.gateway.quotas import check_subject
+
+    with engine.connect() as conn:
+        check_subject(conn, kind, name)

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from gemeingut.cli.admin.common import Db, Operator, database
+from gemeingut.cli.admin.common import Db, Operator, database, existing
+from gemeingut.cli.admin.rotations import rotation_chain
 from gemeingut.cli.admin.safeguards import (
     key_owner_pseudonym,
     person_pseudonym,
@@ -117,11 +118,11 @@ def keys_list(
     refused (a model outside the key's scope, a full quota), since it shows where the key is
     still in use (to the minute; `last_used_at` in `--json`). In `--json`, `models` is a list
     of model names, or null for a key that may use every model."""
-    from gemeingut.serve.gateway.identity import list_keys, user_id
+    from gemeingut.serve.gateway.identity import list_keys
 
     engine = database(db)
     if user is not None:
-        user_id(engine, user)  # "no user 'ghost'" rather than an empty table
+        existing(engine, "user", user)  # "no user 'ghost'" rather than an empty table
     rows = list_keys(engine, user)
     if not as_json:  # a person reads "alle" or the names; a script gets null or a list
         rows = [{**r, "models": _models_shown(r["models"])} for r in rows]
@@ -155,10 +156,7 @@ def keys_revoke(
 def _refuse_rotated(engine: Engine, key_id: str) -> None:
     """A key rotated already is said so, with the key that replaced it (the last of several
     rotations), as `quotas set --key` does: "no active key" would leave the reader to search."""
-    from gemeingut.cli.admin.quotas import _rotations
-
-    with engine.connect() as conn:
-        chain = _rotations(conn, key_id)
+    chain = rotation_chain(engine, key_id)
     if len(chain) < 2:  # works, does not exist, or revoked without a rotation: said as before
         return
     last, works = chain[-1]

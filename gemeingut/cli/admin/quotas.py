@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from gemeingut.cli.admin.common import Db, Operator, database
+from gemeingut.cli.admin.common import Db, Operator, database, existing
+from gemeingut.cli.admin.rotations import rotation_chain
 from gemeingut.cli.admin.safeguards import (
     group_pseudonym,
     key_owner_pseudonym,
@@ -20,7 +21,7 @@ from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _, plural, text
 
 if TYPE_CHECKING:
-    from sqlalchemy import Connection, Engine
+    from sqlalchemy import Engine
 
 
 @admin_quotas_app.command("set")
@@ -150,8 +151,7 @@ def _refuse_revoked(engine: Engine, key_id: str) -> None:
     """A limit on a revoked key would limit nothing: the key no longer works. The refusal
     says where the limit goes instead: on the key a rotation replaced it with (the last of
     several rotations), where one did and that key works."""
-    with engine.connect() as conn:
-        chain = _rotations(conn, key_id)
+    chain = rotation_chain(engine, key_id)
     if not chain:
         return
     said = _("the key {id} is revoked: a limit on it would limit nothing", id=key_id)
@@ -170,35 +170,6 @@ def _refuse_revoked(engine: Engine, key_id: str) -> None:
             id=last,
         )
     raise InputError(said, hint)
-
-
-def _rotations(conn: Connection, key_id: str) -> list[tuple[str, bool]]:
-    """`key_id` and the keys that replaced it one after the other, each with whether it
-    works (not revoked); empty where `key_id` works or does not exist. `rotate_key` creates
-    the new key, with the old one's user and name, in the moment it revokes the old one."""
-    from sqlalchemy import select
-
-    from gemeingut.serve.gateway.tables import api_keys
-
-    keys, chain = api_keys.c, []
-    found = conn.execute(select(api_keys).where(keys.id == key_id)).mappings().first()
-    while found is not None and found["revoked_at"] is not None:
-        chain.append((found["id"], False))
-        found = (
-            conn.execute(
-                select(api_keys).where(
-                    keys.user_id == found["user_id"],
-                    keys.name == found["name"],
-                    keys.created_at == found["revoked_at"],
-                    keys.id.not_in([seen for seen, _works in chain]),
-                )
-            )
-            .mappings()
-            .first()
-        )
-    if chain and found is not None:
-        chain.append((found["id"], True))
-    return chain
 
 
 def _one_subject(
@@ -272,7 +243,7 @@ def quotas_free_streams(
 
     kind, subject = _one_subject(key, user, group, "--user anna")
     engine = database(db)
-    _check_subject(engine, kind, subject)
+    existing(engine, kind, subject)
     freed = free_places(engine, kind, subject)
     _record_for(engine, "admin:quotas-free-streams", kind, subject, str(freed), operator)
     who = _who(kind, subject)
@@ -282,14 +253,6 @@ def quotas_free_streams(
         _("{n} stream places of {who} freed", n=freed, who=who),
     )
     say("[green]✓[/]", said)
-
-
-def _check_subject(engine: Engine, kind: str, subject: str) -> None:
-    """A key, user or group that does not exist is a mistake, not 0 places freed."""
-    from gemeingut.serve.gateway.quotas import check_subject
-
-    with engine.connect() as conn:
-        check_subject(conn, kind, subject)
 
 
 @admin_quotas_app.command("list")

@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
-from gemeingut.cli.admin.common import Db, Operator, Yes, database
+from gemeingut.cli.admin.common import Db, Operator, Yes, database, existing
 from gemeingut.cli.admin.safeguards import confirm, person_pseudonym, record_admin_action
 from gemeingut.cli.admin.tables import print_rows
 from gemeingut.cli.admin.unassignable import say_content_before, say_records_before
 from gemeingut.cli.app import admin_users_app
 from gemeingut.cli.common import JsonFlag, say, user_errors
-from gemeingut.errors import InputError
 from gemeingut.i18n import _, plural
-from gemeingut.i18n.visible import visible
-
-if TYPE_CHECKING:
-    from sqlalchemy import Engine
 
 
 @admin_users_app.command("add")
@@ -67,6 +62,7 @@ def users_remove(
     from gemeingut.serve.gateway.identity import remove_user
 
     engine = database(db)
+    existing(engine, "user", name)  # a typo: the list, not `users add`
     pseudonym = person_pseudonym(engine, name)
     # A findings file that cannot be read stops the removal before anything changes, and
     # before the question (`findings_files`: the erasure whole, or not yet).
@@ -108,22 +104,6 @@ def users_remove(
         )
 
 
-def _existing_user(engine: Engine, name: str) -> None:
-    """A name nobody has is said with a hint that fits disabling or enabling: a typo is
-    likelier than a person to be created first."""
-    from sqlalchemy import select
-
-    from gemeingut.serve.gateway.tables import users
-
-    with engine.connect() as conn:
-        found = conn.execute(select(users.c.id).where(users.c.name == name)).first()
-    if found is None:
-        raise InputError(
-            _("no user '{name}'", name=visible(name)),
-            _("check the name: `gemeingut admin users list` shows every user"),
-        )
-
-
 @admin_users_app.command("disable")
 @user_errors
 def users_disable(name: str, db: Db, operator: Operator = None) -> None:
@@ -131,7 +111,7 @@ def users_disable(name: str, db: Db, operator: Operator = None) -> None:
     from gemeingut.serve.gateway.identity import set_user_disabled
 
     engine = database(db)
-    _existing_user(engine, name)
+    existing(engine, "user", name)  # a typo: the list, not `users add`
     set_user_disabled(engine, name, True)
     record_admin_action(
         engine, "admin:users-disable", "disabled", operator, person_pseudonym(engine, name)
@@ -146,7 +126,7 @@ def users_enable(name: str, db: Db, operator: Operator = None) -> None:
     from gemeingut.serve.gateway.identity import set_user_disabled
 
     engine = database(db)
-    _existing_user(engine, name)
+    existing(engine, "user", name)  # a typo: the list, not `users add`
     set_user_disabled(engine, name, False)
     record_admin_action(
         engine, "admin:users-enable", "enabled", operator, person_pseudonym(engine, name)

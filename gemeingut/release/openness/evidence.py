@@ -85,8 +85,8 @@ def collect(bundle: Path, expected: frozenset[str] = frozenset()) -> Evidence:
         root=bundle,
         release=_json(bundle / RELEASE_INFO) if (bundle / RELEASE_INFO).is_file() else {},
         code_licence=_project_licence(bundle / TRAINING_CODE / "pyproject.toml"),
-        training_data=_data_licences(bundle, TRAINING_DATA, _stated_licences(bundle)),
-        test_data=_data_licences(bundle, TEST_DATA, {}),
+        training_data=data_licences(bundle, TRAINING_DATA, _stated_licences(bundle)),
+        test_data=data_licences(bundle, TEST_DATA, {}),
         parameters=parameter_count(bundle / MODEL),
         present=present,
         code_licence_text=_licence_text(bundle / CODE_LICENCE_FILE),
@@ -144,7 +144,7 @@ def _stated_licences(bundle: Path) -> dict[str, tuple[str, str]]:
     return stated
 
 
-def _data_licences(bundle: Path, folder: str, stated: dict[str, tuple[str, str]]) -> DataLicences:
+def data_licences(bundle: Path, folder: str, stated: dict[str, tuple[str, str]]) -> DataLicences:
     """Licences of every document in the folder's Parquet shards (exclusion records aside);
     fine-tuning files without shards count under the licence stated for their folder."""
     found = DataLicences()

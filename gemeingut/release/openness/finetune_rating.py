@@ -391,6 +391,8 @@ def _part(
         return _own_document(component, evidence, kinds, base_found, base_name)
     if name == "Data card" and evidence.has(FINETUNE_STATEMENT):
         return _own_data_card(component, kinds, base_found, base_name)
+    if name in OWN_DOCUMENTS and not base_found.present:  # the bundle holds none either
+        return _neither_publishes(base_found, OWN_DOCUMENTS[name], base_name)
     if name in BASE_ONLY:
         return _withheld(base_found, base_name) if not base_found.present else base_found
     if name == "Model architecture" and not adapter:
@@ -457,7 +459,7 @@ def _own_data_card(
         path=FINETUNE_STATEMENT,
         base=base_name,
     )
-    return Found(component, (), own.licence, False, recorded(why))
+    return _missing(own, why)
 
 
 def fine_tuning_only(own: Found, path: str, base_name: Message | str) -> Found:
@@ -468,7 +470,7 @@ def fine_tuning_only(own: Found, path: str, base_name: Message | str) -> Found:
         path=path,
         base=base_name,
     )
-    return Found(own.component, (), own.licence, False, recorded(why))
+    return _missing(own, why)
 
 
 def _architecture(component: Any, evidence: Evidence, kinds: dict[str, str | None]) -> Found:
@@ -483,14 +485,26 @@ def _architecture(component: Any, evidence: Evidence, kinds: dict[str, str | Non
     return replace(part, paths=tuple(f"{MODEL}/{p}" for p in part.paths))
 
 
-def _withheld(part: Found, base_name: Message | str) -> Found:
-    return Found(
-        part.component,
-        (),
-        part.licence,
-        False,
-        recorded(_("the base model {base} does not publish it", base=base_name)),
+def _neither_publishes(part: Found, path: str, base_name: Message | str) -> Found:
+    """A report or paper that neither this bundle holds about the fine-tuned model nor its
+    base publishes: said of both, since the release could carry the fine-tune's own."""
+    why = _(
+        "this bundle holds no {path} about the fine-tuned model, and the base model {base} "
+        "publishes none of its own",
+        path=path,
+        base=base_name,
     )
+    return _missing(part, why)
+
+
+def _withheld(part: Found, base_name: Message | str) -> Found:
+    return _missing(part, _("the base model {base} does not publish it", base=base_name))
+
+
+def _missing(part: Found, why: Message) -> Found:
+    """`part` as the model does not have it (no files, not open), with why in the reader's
+    language."""
+    return Found(part.component, (), part.licence, False, recorded(why))
 
 
 def _kind_licence(component: Any, kinds: dict[str, str | None]) -> str | None:

@@ -62,6 +62,7 @@ from gemeingut.release.openness.audit_task_code import task_code, with_said
 from gemeingut.release.openness.data_information import assess
 from gemeingut.release.openness.data_information import said as data_said
 from gemeingut.release.openness.file_content import DATA, evidenced, joined, missing, noted
+from gemeingut.release.openness.folder_data_licence import DataLicence
 from gemeingut.release.openness.foreign_base import foreign_lineage, given_base
 from gemeingut.release.openness.foreign_finetune import (
     TRANSFORMERS_LICENCE,
@@ -184,11 +185,16 @@ def rate_folder(
         *licence_text_check(own if own.licence else stated, folder),  # GGUF's: no text to ship
         _weights_check(by_name["Model parameters (Final)"], folder.name),
     ]
+    tuning = lineage.data_said if lineage is not None else None  # gemeingut's fine-tune
     kinds = {
         "weights": licence,
         "documents": licence,
         "code": _code_licence(parts, config),
-        "data": by_name["Datasets"].licence if by_name["Datasets"].present else None,
+        "data": tuning.licence
+        if tuning is not None
+        else by_name["Datasets"].licence
+        if by_name["Datasets"].present
+        else None,
     }
     release = {
         "name": header.get("model_name") or name or folder.resolve().name,
@@ -196,7 +202,7 @@ def rate_folder(
         "treatment": lineage.treatment if lineage is not None else "pre-trained",
     }
     result = assemble(parts, kinds, checks, osaid, release, _gate_evidence(parts, folder.name))
-    result["licenses_unknown"] = _unknown_licences(kinds)
+    result["licenses_unknown"] = _unknown_licences(kinds, tuning)
     _own_paths(result["mof_document"]["release"], licence_source, config, by_name, lineage)
     if lineage is not None and not lineage.recorded:
         result["base_model"] = _base_said(lineage)
@@ -209,6 +215,7 @@ def rate_folder(
             base=lineage.base if lineage is not None else None,
             base_checked=lineage is not None and not lineage.base_unchecked,
             unclear=terms.verdict.detail if terms.verdict is not None else None,
+            data_said=tuning.said if tuning is not None else None,
         )
         result |= foreign_indices(folder, result, facts)
     return result
@@ -417,13 +424,18 @@ def _own_paths(
     lineage: Lineage | None,
 ) -> None:
     """The MOF document's licence paths: the folder's own files that state each licence (none
-    where the folder has no such file, e.g. code that transformers holds)."""
-    datasets = by_name["Datasets"]
+    where the folder has no such file, e.g. code that transformers holds; a fine-tune's
+    data: the records its licence was read from)."""
+    datasets, tuning = by_name["Datasets"], lineage.data_said if lineage is not None else None
     paths = {
         "distribution": licence_source,
         "document": licence_source,
         "code": licence_source if config.get("auto_map") else None,
-        "data": ", ".join(datasets.paths) if datasets.present else None,
+        "data": tuning.evidence
+        if tuning is not None
+        else ", ".join(datasets.paths)
+        if datasets.present
+        else None,
     }
     for kind, path in paths.items():
         document["license"][kind]["path"] = path
@@ -450,10 +462,13 @@ def _code_licence(parts: list[Found], config: dict[str, Any]) -> str | None:
     return held[0].licence if held else None
 
 
-def _unknown_licences(kinds: dict[str, str | None]) -> dict[str, str]:
-    """Why a kind of the folder's files has no licence: the folder holds none of them (a
-    `Recorded` message, said in the reader's language)."""
-    why = {"code": _("no code in the folder"), "data": _("no training data in the folder")}
+def _unknown_licences(kinds: dict[str, str | None], tuning: DataLicence | None) -> dict[str, str]:
+    """Why a kind of the folder's files has no licence: the folder holds none of them, or (a
+    fine-tune's data) its records say none (a `Recorded` message, in the reader's language)."""
+    why = {
+        "code": _("no code in the folder"),
+        "data": tuning.said if tuning is not None else _("no training data in the folder"),
+    }
     return {kind: recorded(said) for kind, said in why.items() if kinds.get(kind) is None}
 
 

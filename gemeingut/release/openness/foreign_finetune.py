@@ -1,8 +1,9 @@
 """Rating a folder that `gemeingut model finetune` wrote (a merged or fully trained model, or a
 LoRA adapter) from its own records, as a fine-tune bundle is rated (`finetune_rating.py`).
 
-`finetune.json` names the base model (its folder, licence, model type) and `artifact.json` the
-fine-tuning data's licence. A derivative carries its base's licence; the parts its base's
+`finetune.json` names the base model (its folder, licence, model type); the fine-tuning data's
+licence is the one `artifact.json` records, or the one the curated dataset's documents carry
+(`folder_data_licence.py`). A derivative carries its base's licence; the parts its base's
 pretraining shares in (training data and code, metadata, intermediate weights; an adapter's
 weights and architecture too) count only where the base publishes them, and the data card,
 technical report and paper are the base's. The base is rated from the folder the record names,
@@ -42,6 +43,7 @@ from gemeingut.release.openness.finetune_rating import (
     SHARED,
     fine_tuning_only,
 )
+from gemeingut.release.openness.folder_data_licence import DataLicence, fine_tuning_data_licence
 from gemeingut.release.openness.mof import Component, Found, found
 from gemeingut.release.openness.treatment import mof_treatment
 from gemeingut.workspace import ARTIFACT_FILE, load_artifact
@@ -63,6 +65,7 @@ class Lineage:
     treatment: str  # the MOF's word for the kind of fine-tuning
     declared_in: str = FINETUNE_FILE  # the file (or option) that names the base
     chosen: str | None = None  # the licence chosen at fine-tuning (--license), checked there
+    data_said: DataLicence | None = None  # where `data_licence` comes from, or why it is unknown
 
     @property
     def recorded(self) -> bool:
@@ -100,12 +103,13 @@ def read_lineage(folder: Path) -> Lineage | None:
         return None
     params = _field(_json(folder / ARTIFACT_FILE) or {}, "params", folder / ARTIFACT_FILE)
     base = _field(record, "base_model", folder / FINETUNE_FILE)
-    _field(record, "data", folder / FINETUNE_FILE)
+    data = fine_tuning_data_licence(folder, params, _field(record, "data", folder / FINETUNE_FILE))
     treatment = mof_treatment(record)
     return Lineage(
         folder=folder,
         base=base,
-        data_licence=params.get("data_license"),
+        data_licence=data.licence,
+        data_said=data,
         adapter=(folder / ADAPTER_CONFIG).is_file(),
         treatment=treatment,
         chosen=str(record.get(RELEASE_LICENCE_KEY) or "") or None,

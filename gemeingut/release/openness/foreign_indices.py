@@ -57,6 +57,8 @@ class FolderFacts:
     base_checked: bool
     unclear: str | None = None  # why the folder's terms are unclear (two files disagree, or
     # its LICENSE adds terms to the licence's text)
+    data_said: Message | str | None = None  # a gemeingut fine-tune's: where its data's licence
+    # comes from, or why it is unknown
 
 
 def foreign_indices(folder: Path, result: dict[str, Any], facts: FolderFacts) -> dict[str, Any]:
@@ -148,10 +150,18 @@ def _tuning_data(rows: dict[str, Any], facts: FolderFacts) -> Grade:
     where = ", ".join(facts.own_data)
     data = rows["Datasets"]
     if data["license"] is None:
-        return "partial", where, _("fine-tuning data in the folder, under no licence it names")
+        said = _("fine-tuning data in the folder, under no licence it names")
+        return "partial", where, _said(said, facts.data_said)
     if content_licence(data["license"]).open:
-        return "open", where, _("fine-tuning data in the folder under an open licence")
-    return "partial", where, _("fine-tuning data in the folder, not under an open licence")
+        said = _("fine-tuning data in the folder under an open licence")
+        return "open", where, _said(said, facts.data_said)
+    said = _("fine-tuning data in the folder, not under an open licence")
+    return "partial", where, _said(said, facts.data_said)
+
+
+def _said(grade: Message, why: Message | str | None) -> Message:
+    """A grade with where the fine-tuning data's licence comes from (or why it is unknown)."""
+    return grade if why is None else _("{grade}: {why}", grade=grade, why=why)
 
 
 def _base_weights(facts: FolderFacts, weights: Grade) -> Grade:

@@ -18,6 +18,10 @@ every place is taken asks who holds them (`holders`): a place of a stopped proce
 the stream tries again; one of a process that stopped beating is waited for until it counts as
 stopped, which the 429 says, with Retry-After to then.
 
+A process that stopped leaves when it last beat under its settings for the record of processing
+activities (`records_servers.py`), as its registration is removed: the record counts a server
+that ended without a clean stop from its last sign of life, not from its start.
+
 A process taken for stopped that lives on (a pause longer than `STOPPED_AFTER`) registers
 again with its next heartbeat; its requests' settlements find their leases gone and settle
 nothing twice.
@@ -25,6 +29,7 @@ nothing twice.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import socket
@@ -41,6 +46,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from gemeingut.i18n import _, plural, text
 from gemeingut.serve.gateway.identity import utcnow
+from gemeingut.serve.gateway.long_settings import write_long_setting
 from gemeingut.serve.gateway.pseudonym_key import KeyReplaced, refuse_if_replaced
 from gemeingut.serve.gateway.quotas import (
     STAMP,
@@ -56,6 +62,7 @@ from gemeingut.serve.gateway.tables import (
     leases,
     member_counter,
     server_processes,
+    settings,
     usage_counters,
 )
 
@@ -67,6 +74,16 @@ STOPPED_AFTER = timedelta(seconds=45)
 # A heartbeat this old: the process may have stopped; its places are waited for, not counted
 # on to end any moment.
 LATE_AFTER = timedelta(seconds=2 * BEAT_SECONDS)
+# The record's settings of each server process (`records_servers.py`), and the form of the
+# last heartbeat kept there when a stopped process's registration is removed.
+RECORD_PREFIX = "server."
+LAST_BEAT = "last_beat"
+BEAT_STAMP = "%Y-%m-%d %H:%M:%S UTC"
+
+
+def process_key(machine: str | None, pid: int) -> str:
+    """The key of a server process's settings for the record: its machine and PID."""
+    return hashlib.sha256(f"{machine}|{pid}".encode()).hexdigest()[:12]
 
 
 def this_machine() -> str | None:
@@ -267,12 +284,14 @@ def _reclaim(conn: Connection, now: datetime, machine: str | None) -> int:
     registered (any more) as a request of unknown use: its reserved tokens count as used, its
     stream places are freed."""
     gone = [
-        process["id"]
+        process
         for process in conn.execute(select(server_processes)).mappings()
         if stopped(process, now, machine)
     ]
     if gone:
-        conn.execute(delete(server_processes).where(server_processes.c.id.in_(gone)))
+        _keep_last_beats(conn, gone)
+        ids = [process["id"] for process in gone]
+        conn.execute(delete(server_processes).where(server_processes.c.id.in_(ids)))
     registered = select(server_processes.c.id).where(server_processes.c.id == leases.c.process)
     # In one order: two processes that reclaim at once wait for each other, never deadlock.
     unowned = select(leases).where(~registered.exists()).order_by(leases.c.id)
@@ -287,6 +306,16 @@ def _reclaim(conn: Connection, now: datetime, machine: str | None) -> int:
         )
         log.warning("%s", text(said))
     return len(orphans)
+
+
+def _keep_last_beats(conn: Connection, gone: list[RowMapping]) -> None:
+    """Note each stopped process's last heartbeat under its settings for the record, where it
+    recorded any: its registration, which held it, is removed now."""
+    for process in gone:
+        prefix = f"{RECORD_PREFIX}{process_key(process['machine'], process['pid'])}."
+        recorded = select(settings.c.name).where(settings.c.name == f"{prefix}started")
+        if conn.execute(recorded).first() is not None:
+            write_long_setting(conn, prefix, LAST_BEAT, process["beat_at"].strftime(BEAT_STAMP))
 
 
 @dataclass(frozen=True)

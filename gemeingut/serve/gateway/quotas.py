@@ -875,9 +875,7 @@ def _subject_named(kind: str, subject: str, user: str) -> Message:
     return _("group {name} (one limit for all its members together)", name=subject)
 
 
-def _rpm_used_up(
-    who: Message, refusal: Refusal, resets_at: datetime, failed: int = 0
-) -> Message:
+def _rpm_used_up(who: Message, refusal: Refusal, resets_at: datetime, failed: int = 0) -> Message:
     """Says that every request counts, also one the engine failed to answer (`settle`): where
     `failed` of those counted this minute were such; and when the next minute (`resets_at`,
     in the server's local time) admits requests again, as the day's limit says its 00:00."""

@@ -35,6 +35,7 @@ from gemeingut.i18n import _
 from gemeingut.serve.backends.address import shown_address
 from gemeingut.serve.gateway.audit_log import ADDRESS_COLUMNS, CONTENT_COLUMNS, unfinished
 from gemeingut.serve.gateway.content_privacy import kinds_replaced, names_kept
+from gemeingut.serve.gateway.leases import LAST_BEAT
 from gemeingut.serve.gateway.pseudonym_key import RENEWED
 from gemeingut.serve.gateway.records_servers import (
     RUNNING,
@@ -171,26 +172,35 @@ def deployment_facts(
     }
 
 
+def every(servers: list[Server]) -> dict[str, list[str]]:
+    """The model, engine and policy (`UNITED`) of every server that counts, newest start
+    first, each once: kept as a list (a model's name may hold a comma), joined where written."""
+    counted = [server for server in servers if server.counts]
+    found = {
+        name: list(dict.fromkeys(s.facts[name] for s in counted if s.facts.get(name)))
+        for name in UNITED
+    }
+    return {name: values for name, values in found.items() if values}
+
+
 def united(servers: list[Server]) -> dict[str, str]:
     """One setting per name from the servers that count, newest start first: where they
-    differ, the newest's (`TOGETHER`: from one server), except the model, engine and policy,
-    which name every server's."""
+    differ, the newest's (`TOGETHER`: from one server); the model, engine and policy are not
+    among them (`every`)."""
     counted = [server for server in servers if server.counts]
     found: dict[str, str] = {}
     for server in counted:
         for name, value in server.facts.items():
-            found.setdefault(name, value)
-    for name in UNITED:
-        values = list(dict.fromkeys(s.facts[name] for s in counted if s.facts.get(name)))
-        if values:
-            found[name] = ", ".join(values)
+            if name not in UNITED:
+                found.setdefault(name, value)
     for names in TOGETHER:
         first = next((s.facts for s in counted if s.facts.get(names[0])), {})
         for name in names:
             found.pop(name, None)
             if first.get(name):
                 found[name] = first[name]
-    found.pop("stopped", None)
+    for name in ("stopped", LAST_BEAT):
+        found.pop(name, None)
     return found
 
 
@@ -237,6 +247,7 @@ class Record:
     """The record's facts, each computed or stated; `missing` names what nobody stated."""
 
     deployment: dict[str, str]  # the servers' settings that count (`united`)
+    named: dict[str, list[str]]  # every such server's model, engine and policy (`every`)
     facts: ControllerFacts
     audit_columns: list[str]
     key_columns: list[str]
@@ -304,6 +315,7 @@ def read_record(engine: Engine, facts: ControllerFacts, now: datetime) -> Record
         count = lambda query: int(conn.execute(query).scalar_one())  # noqa: E731
         record = Record(
             deployment=united(servers) | _shared(engine),
+            named=every(servers),
             facts=facts,
             servers=servers,
             audit_columns=columns,
@@ -339,6 +351,31 @@ def read_record(engine: Engine, facts: ControllerFacts, now: datetime) -> Record
     return record
 
 
+def _server_json(server: Server) -> dict[str, Any]:
+    """A server as data: its settings, what became of it and, where it ended without a clean
+    stop, its last heartbeat and the outage since (`records_servers.Outage`)."""
+    outage = server.outage
+    facts = {name: value for name, value in server.facts.items() if name != LAST_BEAT}
+    return {
+        "key": server.key,
+        "state": server.state,
+        "counted_until": None if server.state == RUNNING else f"{server.until:%F}",
+        "last_heartbeat": _iso(server.last_beat),
+        "restarted_as": server.restarted_as,
+        "outage": {
+            "since": _iso(outage.since),
+            "ended": _iso(outage.ended),
+            "answered_503": outage.refused,
+        }
+        if outage
+        else None,
+    } | facts
+
+
+def _iso(when: datetime | None) -> str | None:
+    return when.replace(tzinfo=UTC).isoformat().replace("+00:00", "Z") if when else None
+
+
 def _only_its_owner_reads(path: Path) -> bool:
     """Whether the key file is private now (an operator may have widened it since it was
     made 0600): the record says so only where it is."""
@@ -350,12 +387,8 @@ def _only_its_owner_reads(path: Path) -> bool:
 
 def as_json(record: Record) -> dict[str, Any]:
     return {
-        "deployment": record.deployment,
-        "servers": [
-            {"state": s.state, "counted_until": None if s.state == RUNNING else f"{s.until:%F}"}
-            | s.facts
-            for s in record.servers
-        ],
+        "deployment": record.deployment | record.named,
+        "servers": [_server_json(server) for server in record.servers],
         "controller_facts": record.facts.model_dump(),
         "audit_columns": record.audit_columns,
         "pseudonym_key_apart": record.pseudonym_key_apart,
@@ -374,10 +407,6 @@ def as_json(record: Record) -> dict[str, Any]:
         "audit_records": record.audit_records,
         "unfinished_audit_records": record.unfinished_records,
         "stores": record.stores.as_json(),
-        "oldest_audit_record": (
-            record.oldest_record.replace(tzinfo=UTC).isoformat().replace("+00:00", "Z")
-            if record.oldest_record
-            else None
-        ),
+        "oldest_audit_record": _iso(record.oldest_record),
         "missing": record.missing,
     }

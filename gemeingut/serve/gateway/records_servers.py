@@ -10,8 +10,13 @@ count:
 - a server that runs now (registered with a heartbeat, `leases.py`), however long ago it
   started;
 - one that ended without a clean stop (killed, crashed, its machine gone) until `KEEP_DAYS`
-  after its start: it may come back as it was, and a record that forgets a recipient is worse
-  than one that names it a while longer (the document marks it so);
+  after its last heartbeat (plus `leases.STOPPED_AFTER`, after which a silent process counts
+  as stopped; its start, where no heartbeat of it is known): it may come back as it was, and a
+  record that forgets a recipient is worse than one that names it a while longer (the
+  document marks it so, with its last heartbeat and the outage since, `Outage`);
+- such a one started again as it was (same host and settings, the record's identity of a
+  deployment; a new process, so a new key) after its last heartbeat: `RESTARTED`, ended at
+  its last heartbeat, listed under the server that took its place with the outage between;
 - one stopped cleanly (`record_stop`, at the end of its lifespan) until a server starts after
   its stop (a restart, perhaps with other settings, replaces it), at most `KEEP_DAYS` after
   its stop: a deployment stopped for maintenance is described as it was. Once replaced it is
@@ -26,51 +31,78 @@ such server until `KEEP_DAYS` after their start.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import socket
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from gemeingut.i18n import _, text
 from gemeingut.serve.gateway.identity import utcnow
-from gemeingut.serve.gateway.leases import driver_reason, stopped, this_machine
+from gemeingut.serve.gateway.leases import (
+    BEAT_STAMP,
+    LAST_BEAT,
+    RECORD_PREFIX,
+    STOPPED_AFTER,
+    driver_reason,
+    process_key,
+    stopped,
+    this_machine,
+)
 from gemeingut.serve.gateway.long_settings import read_long_settings, write_long_setting
 from gemeingut.serve.gateway.store import writing
-from gemeingut.serve.gateway.tables import server_processes, settings
+from gemeingut.serve.gateway.tables import audit_log, server_processes, settings
 
 log = logging.getLogger("gemeingut.serve")
 
 LEGACY_PREFIX = "deployment."  # before each server kept its own: the last start's
-SERVER_PREFIX = "server."
 KEEP_DAYS = 30
-STAMP = "%Y-%m-%d %H:%M UTC"
+STAMP = BEAT_STAMP  # starts and stops to the second, as heartbeats
+MINUTE_STAMP = "%Y-%m-%d %H:%M UTC"  # as earlier versions stored them
 RUNNING, SILENT, STOPPED, REPLACED = "running", "silent", "stopped", "replaced"
+RESTARTED = "restarted"
+# Not settings of what a server does: two starts alike in all else are one deployment.
+NOT_IDENTITY = frozenset({"started", "stopped", LAST_BEAT})
+REFUSED = 503  # the status of a request the deployment could not serve (`Outage`)
+
+
+@dataclass(frozen=True)
+class Outage:
+    """What the audit log says of the time since a server's last heartbeat: when the first
+    request was answered again (by any server of the database; None: none since) and how
+    many requests were answered 503 until then."""
+
+    since: datetime
+    ended: datetime | None
+    refused: int
 
 
 @dataclass(frozen=True)
 class Server:
     """One server process's stored settings and what became of it: `RUNNING`, `SILENT`
-    (no heartbeat, not stopped cleanly), `STOPPED` (cleanly, at `facts['stopped']`) or
-    `REPLACED` (stopped cleanly, and a server started since)."""
+    (no heartbeat, not stopped cleanly), `STOPPED` (cleanly, at `facts['stopped']`),
+    `REPLACED` (stopped cleanly, and a server started since) or `RESTARTED` (silent, and
+    started again as it was, as `restarted_as`)."""
 
     key: str
     facts: dict[str, str]
     state: str
     until: datetime  # counted (or listed, once stopped) until then, unless it runs
+    last_beat: datetime | None = None  # where it no longer runs and its heartbeat was seen
+    restarted_as: str | None = None
+    outage: Outage | None = None  # since its last heartbeat, where it ended so
 
     @property
     def counts(self) -> bool:
-        return self.state != REPLACED
+        return self.state not in (REPLACED, RESTARTED)
 
-
-def process_key(machine: str | None, pid: int) -> str:
-    """The key of a server process's settings: its registration's machine and PID."""
-    return hashlib.sha256(f"{machine}|{pid}".encode()).hexdigest()[:12]
+    @property
+    def identity(self) -> tuple[tuple[str, str], ...]:
+        """What makes two starts one deployment: host and every setting."""
+        return tuple(sorted((n, v) for n, v in self.facts.items() if n not in NOT_IDENTITY))
 
 
 def this_process() -> str:
@@ -85,14 +117,15 @@ def write_server(conn: Connection, instance: str, facts: dict[str, str | None]) 
     """Store a start's settings under its process, dropping what a clean stop marked before,
     and delete the entries past `KEEP_DAYS` that do not run (in the caller's transaction)."""
     for name, value in facts.items():
-        write_long_setting(conn, f"{SERVER_PREFIX}{instance}.", name, value or "")
-    write_long_setting(conn, f"{SERVER_PREFIX}{instance}.", "stopped", "")
+        write_long_setting(conn, f"{RECORD_PREFIX}{instance}.", name, value or "")
+    write_long_setting(conn, f"{RECORD_PREFIX}{instance}.", "stopped", "")
+    write_long_setting(conn, f"{RECORD_PREFIX}{instance}.", LAST_BEAT, "")
     now = utcnow()
     for server in _servers(conn, now):
         if server.key and server.key != instance and server.state != RUNNING and server.until < now:
             conn.execute(
                 settings.delete().where(
-                    settings.c.name.startswith(f"{SERVER_PREFIX}{server.key}.", autoescape=True)
+                    settings.c.name.startswith(f"{RECORD_PREFIX}{server.key}.", autoescape=True)
                 )
             )
 
@@ -103,7 +136,7 @@ def record_stop(engine: Engine, instance: str | None = None) -> None:
     key = instance or this_process()
     try:
         with writing(engine) as conn:
-            write_long_setting(conn, f"{SERVER_PREFIX}{key}.", "stopped", utcnow().strftime(STAMP))
+            write_long_setting(conn, f"{RECORD_PREFIX}{key}.", "stopped", utcnow().strftime(STAMP))
     except SQLAlchemyError as error:
         said = _(
             "the server's stop could not be noted for the record of processing activities: {cause}",
@@ -113,46 +146,120 @@ def record_stop(engine: Engine, instance: str | None = None) -> None:
 
 
 def read_servers(engine: Engine, now: datetime) -> list[Server]:
-    """Every stored server's settings, newest start first, past ones left out."""
+    """Every stored server's settings, newest start first, past ones left out; one that
+    ended without a clean stop with the outage since its last heartbeat."""
     with engine.connect() as conn:
-        return [s for s in _servers(conn, now) if s.state == RUNNING or s.until >= now]
+        return [
+            replace(s, outage=_outage(conn, s.last_beat)) if s.last_beat else s
+            for s in _servers(conn, now)
+            if s.state == RUNNING or s.until >= now
+        ]
+
+
+def _outage(conn: Connection, since: datetime) -> Outage:
+    """The `Outage` since `since`, from the audit log: the first request answered (a status
+    below 500) at or after it, and the 503s before that (until now, where none was)."""
+    audit = audit_log.c
+    ended = conn.execute(
+        select(func.min(audit.at)).where(audit.at >= since, audit.status < 500)
+    ).scalar_one()
+    refused = select(func.count()).where(audit.at >= since, audit.status == REFUSED)
+    if ended is not None:
+        refused = refused.where(audit.at < ended)
+    return Outage(since, ended, int(conn.execute(refused).scalar_one()))
 
 
 def _servers(conn: Connection, now: datetime) -> list[Server]:
     machine = this_machine()
-    running = {
-        process_key(row["machine"], row["pid"])
-        for row in conn.execute(select(server_processes)).mappings()
-        if not stopped(row, now, machine)
-    }
+    running: set[str] = set()
+    beats: dict[str, datetime] = {}  # of registered processes that stopped
+    for row in conn.execute(select(server_processes)).mappings():
+        key = process_key(row["machine"], row["pid"])
+        if not stopped(row, now, machine):
+            running.add(key)
+        elif key not in beats or beats[key] < row["beat_at"]:
+            beats[key] = row["beat_at"]
     names = conn.execute(
-        select(settings.c.name).where(settings.c.name.startswith(SERVER_PREFIX))
+        select(settings.c.name).where(settings.c.name.startswith(RECORD_PREFIX))
     ).scalars()
-    keys = sorted({name.removeprefix(SERVER_PREFIX).split(".", 1)[0] for name in names})
-    found = [(key, read_long_settings(conn, f"{SERVER_PREFIX}{key}.")) for key in keys]
+    keys = sorted({name.removeprefix(RECORD_PREFIX).split(".", 1)[0] for name in names})
+    found = [(key, read_long_settings(conn, f"{RECORD_PREFIX}{key}.")) for key in keys]
     found.append(("", read_long_settings(conn, LEGACY_PREFIX)))
     servers = []
     for key, stored in found:
         facts = {name: value for name, value in stored.items() if value}
         if "started" not in facts:  # a retention set by hand is no server's start
             continue
-        last = _when(facts.get("stopped") or facts["started"])
         state = STOPPED if facts.get("stopped") else RUNNING if key in running else SILENT
-        servers.append(Server(key, facts, state, last + timedelta(days=KEEP_DAYS)))
+        beat = _last_beat(beats.get(key), facts.get(LAST_BEAT)) if state == SILENT else None
+        if facts.get("stopped"):
+            last = _when(facts["stopped"])
+        else:
+            last = beat + STOPPED_AFTER if beat else _when(facts["started"])
+        servers.append(Server(key, facts, state, last + timedelta(days=KEEP_DAYS), beat))
     servers = [replace(s, state=REPLACED) if _replaced(s, servers) else s for s in servers]
-    return sorted(servers, key=lambda s: s.facts["started"], reverse=True)
+    servers = [_restarted(s, servers) for s in servers]
+    return sorted(servers, key=_started, reverse=True)
+
+
+def _started(server: Server) -> datetime:
+    return _when(server.facts["started"])
+
+
+def _started_since(server: Server, when: datetime) -> bool:
+    """Whether `server` started at or after `when`; to the minute where its start is stored
+    so (by an earlier version)."""
+    try:
+        datetime.strptime(server.facts["started"], MINUTE_STAMP)
+    except ValueError:
+        return _started(server) >= when.replace(microsecond=0)
+    return _started(server) >= when.replace(second=0, microsecond=0)
+
+
+def _last_beat(registered: datetime | None, kept: str | None) -> datetime | None:
+    """A silent server's last heartbeat: its registration's, else the one kept when it was
+    removed (`leases`); None where neither is known (it never registered, or a version
+    before this one removed it)."""
+    found = [registered] if registered else []
+    if kept:
+        found.append(_when(kept))
+    return max((when for when in found if when != datetime.min), default=None)
+
+
+def _restarted(server: Server, servers: list[Server]) -> Server:
+    """`server` as `RESTARTED` where it ended at its last heartbeat and the same deployment
+    (`Server.identity`) started again after it: the earliest such start took its place. Starts
+    stored by earlier versions to the minute: one in the minute of the last heartbeat counts
+    too."""
+    if server.state != SILENT or server.last_beat is None:
+        return server
+    later = [
+        other
+        for other in servers
+        if other.key != server.key
+        and other.identity == server.identity
+        and _started(other) > _started(server)
+        and _started_since(other, server.last_beat)
+    ]
+    if not later:
+        return server
+    first = min(later, key=_started)
+    return replace(server, state=RESTARTED, restarted_as=first.key)
 
 
 def _replaced(server: Server, servers: list[Server]) -> bool:
-    """Whether `server` stopped cleanly and another one started since."""
+    """Whether `server` stopped cleanly and another one started since (to the minute where
+    that start is stored so, by an earlier version on the same database)."""
     if server.state != STOPPED:
         return False
     stop = _when(server.facts["stopped"])
-    return any(o.key != server.key and _when(o.facts["started"]) >= stop for o in servers)
+    return any(o.key != server.key and _started_since(o, stop) for o in servers)
 
 
 def _when(stamp: str) -> datetime:
-    try:
-        return datetime.strptime(stamp, STAMP)
-    except ValueError:  # written by hand, or by a version with another format
-        return datetime.min
+    for form in (STAMP, MINUTE_STAMP):
+        try:
+            return datetime.strptime(stamp, form)
+        except ValueError:  # written by hand, or by a version with another format
+            continue
+    return datetime.min

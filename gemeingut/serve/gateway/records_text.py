@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from gemeingut.i18n import plural, text
 from gemeingut.serve.gateway.content_privacy import kinds_named
+from gemeingut.serve.gateway.leases import STOPPED_AFTER
 from gemeingut.serve.gateway.records import IN_PROCESS, Record
+from gemeingut.serve.gateway.records_servers import RESTARTED, SILENT, STAMP, Outage, Server
 from gemeingut.serve.gateway.records_stores_text import (
     held_lines,
     reader_lines,
@@ -26,6 +28,21 @@ TEXT = {
         "running": "läuft",
         "silent": "kein Lebenszeichen und nicht ordnungsgemäß beendet (abgestürzt, beendet "
         "mit SIGKILL, oder die Datenbank ist von dort nicht erreichbar); zählt mit bis {until}",
+        "silent_beat": "nicht ordnungsgemäß beendet (abgestürzt, beendet mit SIGKILL, oder die "
+        "Datenbank ist von dort nicht erreichbar): letztes Lebenszeichen am {beat}, gilt als "
+        "laufend bis {ended} ({grace} s danach gilt ein Server ohne Lebenszeichen als beendet); "
+        "zählt mit bis {until}",
+        "restarted": "nicht ordnungsgemäß beendet, letztes Lebenszeichen am {beat}; danach mit "
+        "denselben Einstellungen neu gestartet; zählt nicht mehr mit",
+        "restart": "Neustart desselben Servers (gleicher Host, gleiche Einstellungen): der am "
+        "{started} gestartete lief bis zu seinem letzten Lebenszeichen am {beat} und wurde "
+        "nicht ordnungsgemäß beendet",
+        "outage": "Ausfall ab {since}: {ended}; {refused} in dieser Zeit mit 503 beantwortet "
+        "(laut Protokoll)",
+        "outage_ended": "endete am {ended} (die erste danach beantwortete Anfrage)",
+        "outage_open": "seitdem wurde keine Anfrage beantwortet",
+        "requests_one": "1 Anfrage",
+        "requests": "{count} Anfragen",
         "stopped": "am {stopped} ordnungsgemäß beendet, seitdem startete kein Server; zählt "
         "mit bis {until}",
         "replaced": "am {stopped} ordnungsgemäß beendet, seitdem startete ein anderer; zählt "
@@ -155,6 +172,18 @@ TEXT = {
         "running": "running",
         "silent": "no sign of life and not stopped cleanly (crashed, killed with SIGKILL, or "
         "the database cannot be reached from there); counts until {until}",
+        "silent_beat": "not stopped cleanly (crashed, killed with SIGKILL, or the database "
+        "cannot be reached from there): last sign of life on {beat}, taken as running until "
+        "{ended} (a server silent for {grace} s counts as stopped); counts until {until}",
+        "restarted": "not stopped cleanly, last sign of life on {beat}; started again since "
+        "with the same settings; counts no longer",
+        "restart": "restart of the same server (same host and settings): the one started on "
+        "{started} ended without a clean stop at its last sign of life on {beat}",
+        "outage": "outage from {since}: {ended}; {refused} answered 503 in it (audit log)",
+        "outage_ended": "ended on {ended} (the first request answered since)",
+        "outage_open": "no request answered since",
+        "requests_one": "1 request",
+        "requests": "{count} requests",
         "stopped": "stopped cleanly on {stopped}, no server started since; counts until {until}",
         "replaced": "stopped cleanly on {stopped}, another one started since; counts no longer",
         "server": "`{host}`, model `{model}`, {engine}; started on {started}: {state}",
@@ -271,6 +300,7 @@ def render_record(record: Record, language: str = "de") -> str:
     t = TEXT.get(language, TEXT["de"])
     facts = record.facts
     setup = record.deployment
+    named = {name: ", ".join(values) for name, values in record.named.items()}
 
     def stated(name: str, indent: str = "") -> str:
         """A stated fact as given (a list as a list), or the mark that it is missing."""
@@ -283,7 +313,7 @@ def render_record(record: Record, language: str = "de") -> str:
 
     lines = [f"# {t['title']}", ""]
     if "started" in setup:  # a retention set by hand (`admin audit retention`) is no start
-        model = setup.get("model", "?").replace(", ", "`, `")
+        model = "`, `".join(record.named.get("model", ["?"]))
         lines += [t["activity"].format(model=model, started=setup["started"]), ""]
     elif not record.servers:
         lines += [t["no_deployment"], ""]
@@ -366,39 +396,86 @@ def render_record(record: Record, language: str = "de") -> str:
         f"- {t['tom_complete']}",
         *([f"- {t['tom_operator']}"] if "operator_pseudonym" in record.audit_columns else []),
     ]
-    lines.append(f"- {_policy(setup, t)}")
+    lines.append(f"- {_policy(setup, named, t)}")
     unfiltered = [s.facts.get("host", "?") for s in record.counted if not s.facts.get("policy")]
-    if setup.get("policy") and unfiltered:
+    if named.get("policy") and unfiltered:
         hosts = ", ".join(f"`{host}`" for host in dict.fromkeys(unfiltered))
         lines.append(f"- {t['no_policy_some'].format(hosts=hosts)}")
-    if setup.get("policy_classifiers"):
-        lines.append(f"- {t['classifiers'].format(rules=setup['policy_classifiers'])}")
+    if named.get("policy_classifiers"):
+        lines.append(f"- {t['classifiers'].format(rules=named['policy_classifiers'])}")
     return "\n".join(lines) + "\n"
 
 
 def _servers(record: Record, t: dict[str, str]) -> list[str]:
     """Each stored server, newest start first, with what became of it: the reader sees which
-    settings the record describes and why."""
+    settings the record describes and why. A server started again as it was after a crash
+    is listed once, with each earlier run's end and the outage between under it."""
     if not record.servers:
         return []
     lines = [t["servers"], ""]
+    listed = {server.key for server in record.servers}
     for server in record.servers:
-        facts = server.facts
-        state = t[server.state].format(
-            until=f"{server.until:%Y-%m-%d}", stopped=facts.get("stopped", "?")
-        )
-        engine = facts.get("engine", IN_PROCESS)
-        said = t["own_process"] if engine == IN_PROCESS else t["relays"].format(engine=engine)
-        line = t["server"].format(
-            host=facts.get("host", "?"),
-            started=facts["started"],
-            state=state,
-            model=facts.get("model", "?"),
-            engine=said,
-        )
-        lines.append(f"- {line}")
+        if server.state == RESTARTED and server.restarted_as in listed:
+            continue  # under the one that took its place
+        lines.append(f"- {_server_line(server, t)}")
+        lines += [f"  - {line}" for line in _restarts(record, server, t)]
     lines.append("")
     return lines
+
+
+def _server_line(server: Server, t: dict[str, str]) -> str:
+    facts = server.facts
+    state = _state(server, t)
+    if server.state == SILENT and server.outage:
+        state += f"; {_outage(server.outage, t)}"
+    engine = facts.get("engine", IN_PROCESS)
+    said = t["own_process"] if engine == IN_PROCESS else t["relays"].format(engine=engine)
+    return t["server"].format(
+        host=facts.get("host", "?"),
+        started=facts["started"],
+        state=state,
+        model=facts.get("model", "?"),
+        engine=said,
+    )
+
+
+def _state(server: Server, t: dict[str, str]) -> str:
+    """What became of `server`: a silent one with its last sign of life where it is known."""
+    beat = f"{server.last_beat:{STAMP}}" if server.last_beat else "?"
+    name = "silent_beat" if server.state == SILENT and server.last_beat else server.state
+    return t[name].format(
+        until=f"{server.until:%Y-%m-%d}",
+        stopped=server.facts.get("stopped", "?"),
+        beat=beat,
+        ended=f"{server.last_beat + STOPPED_AFTER:{STAMP}}" if server.last_beat else "?",
+        grace=int(STOPPED_AFTER.total_seconds()),
+    )
+
+
+def _restarts(record: Record, server: Server, t: dict[str, str]) -> list[str]:
+    """The earlier runs of `server`'s deployment that ended at their last heartbeat, newest
+    first, each with the outage until the next start answered."""
+    lines = []
+    earlier = [s for s in record.servers if s.restarted_as == server.key]
+    for run in earlier:
+        line = t["restart"].format(started=run.facts["started"], beat=f"{run.last_beat:{STAMP}}")
+        lines.append(f"{line}; {_outage(run.outage, t)}" if run.outage else line)
+        lines += _restarts(record, run, t)
+    return lines
+
+
+def _outage(outage: Outage, t: dict[str, str]) -> str:
+    """When an outage began and ended and how many requests were answered 503 in it."""
+    ended = (
+        t["outage_ended"].format(ended=f"{outage.ended:{STAMP}}")
+        if outage.ended
+        else t["outage_open"]
+    )
+    return t["outage"].format(
+        since=f"{outage.since:{STAMP}}",
+        ended=ended,
+        refused=_count(outage.refused, t["requests_one"], t["requests"]),
+    )
 
 
 def _content(record: Record, t: dict[str, str], language: str) -> str:
@@ -413,11 +490,11 @@ def _content(record: Record, t: dict[str, str], language: str) -> str:
     return t["content_none"].removesuffix(".") + reported if reported else t["content_none"]
 
 
-def _policy(setup: dict[str, str], t: dict[str, str]) -> str:
+def _policy(setup: dict[str, str], named: dict[str, str], t: dict[str, str]) -> str:
     """The policies the servers that count serve; none only where a server started without one (a
     retention set by hand before any start is no start: nothing is known of a policy yet)."""
-    if setup.get("policy"):
-        return t["policy"].format(policy=setup["policy"])
+    if named.get("policy"):
+        return t["policy"].format(policy=named["policy"])
     return t["no_policy"] if "started" in setup else t["policy_unknown"]
 
 

@@ -85,7 +85,7 @@ def test_equivalents_allowed_after_the_product_lift_it(paragraph: str) -> None:
          "Zu liefern sind:\n- Handtuchpapier ausschließlich von Tork."),
         (["1. Ordner ausschließlich von Soennecken.\n2. Gleichwertige Produkte sind "
           "zugelassen."], "1. Ordner ausschließlich von Soennecken."),
-        # a short line broken by its writer: a list whose marks the reader took away
+        # lines a reader made (a Markdown list read without its marks; typed text joins them)
         (["Ordner ausschließlich von Soennecken.\nGleichwertige Produkte sind zugelassen."],
          "Ordner ausschließlich von Soennecken."),
         # a clause before the product refers back to nothing

@@ -83,7 +83,7 @@ def test_the_record_is_written_from_the_servers_own_settings(
     data = json.loads(english.output)
     assert data["content_logged"] is False and data["ip_addresses_logged"] is False
     assert data["deployment"]["audit_retention_days"] == "30"
-    assert data["deployment"]["engine"] == "in-process" and data["missing"] == []
+    assert data["deployment"]["engine"] == ["in-process"] and data["missing"] == []
 
 
 def test_an_upstream_engine_is_named_as_recipient_and_no_retention_is_flagged(
@@ -96,7 +96,7 @@ def test_an_upstream_engine_is_named_as_recipient_and_no_retention_is_flagged(
     assert "Requests and answers go to the inference engine `http://gpu-1:8000`." in document
     assert "**No time limit set**" in document
     assert "No safety policy: requests are not filtered." in document
-    assert "Settings as of the last start on 2026-12-04 09:30 UTC" in document
+    assert "Settings as of the last start on 2026-12-04 09:30:00 UTC" in document
 
 
 def test_a_wrong_facts_file_names_the_field(tmp_path: Path) -> None:

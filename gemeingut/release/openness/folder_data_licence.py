@@ -1,0 +1,133 @@
+"""The licence of the data a folder `model finetune` wrote was fine-tuned on, read from what the
+folder holds: the licence given with data files (`--data-license`, recorded in artifact.json),
+and the licences the documents of a curated dataset carry (the `license` column of the shards
+the fine-tune copied beside its record), combined as a collection's licence is (`A AND B`).
+Where neither says one, the licence stays unknown and the rating says why, so that no data
+counts as openly licensed on a guess."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from gemeingut.audit.finetuning_data import DATA_DIR
+from gemeingut.i18n import Message, _, plural
+from gemeingut.release.finetune_publication import trained_on
+from gemeingut.release.openness.evidence import data_licences
+from gemeingut.release.openness.licences import collection_expression
+from gemeingut.release.openness.sentences import joined
+from gemeingut.workspace import ARTIFACT_FILE
+
+NO_LICENCE = "NOASSERTION"  # what the bundle's reading counts a document without one under
+
+
+@dataclass(frozen=True)
+class DataLicence:
+    """The fine-tuning data's licence (None: unknown), the files that say it, and where it
+    comes from or why it is unknown (in the reader's language)."""
+
+    licence: str | None
+    evidence: str | None
+    said: Message | str
+
+
+def fine_tuning_data_licence(
+    folder: Path, params: dict[str, Any], record: dict[str, Any]
+) -> DataLicence:
+    """`params`: artifact.json's (the licence given with the data); `record`: finetune.json's
+    `data` (the name of what was given). Read as the rating of its release bundle reads the
+    same data (`evidence.py`): the shards' documents by their own licences, the files given
+    under the licence given with them, so that the folder and its bundle say one licence."""
+    given = str(params.get("data_license") or "") or None
+    read = data_licences(folder, DATA_DIR, {".": (given, "fine-tuning data")} if given else {})
+    shards = sorted(f for f in read.per_file if f.endswith(".parquet"))
+    counts: Counter[str] = sum((read.per_file[f] for f in shards), Counter())
+    unlicensed = counts.pop(NO_LICENCE, 0)
+    where = ", ".join(dict.fromkeys(f"{f.rsplit('/', 1)[0]}/" for f in shards))
+    if unlicensed:
+        why = plural(
+            unlicensed,
+            _(
+                "a document of the curated dataset in {folder} carries no licence: the "
+                "fine-tuning data's licence is unknown",
+                folder=where,
+            ),
+            _(
+                "{count} documents of the curated dataset in {folder} carry no licence: the "
+                "fine-tuning data's licence is unknown",
+                count=unlicensed,
+                folder=where,
+            ),
+        )
+        return DataLicence(None, None, why)
+    # the licence given counts for the files given, or where the folder keeps no copy at all
+    given = given if len(read.per_file) > len(shards) or not shards else None
+    if not counts and not given:
+        return DataLicence(None, None, _unknown(folder, record))
+    said, evidence = [], []
+    if given:
+        said.append(
+            _(
+                "{file} records the licence {licence} given with the fine-tuning data "
+                "(--data-license)",
+                file=ARTIFACT_FILE,
+                licence=given,
+            )
+        )
+        evidence.append(ARTIFACT_FILE)
+    if counts:
+        named = {
+            "dataset": _dataset(folder, where),
+            "folder": where,
+            "licence": collection_expression(list(counts)),
+        }
+        total = sum(counts.values())
+        said.append(
+            plural(
+                total,
+                _(
+                    "the one document of the curated dataset {dataset} it was fine-tuned on "
+                    "({folder}) carries {licence}",
+                    **named,
+                ),
+                _(
+                    "the {count} documents of the curated dataset {dataset} it was fine-tuned "
+                    "on ({folder}) carry {licence}",
+                    count=total,
+                    **named,
+                ),
+            )
+        )
+        evidence.append(where)
+    licences = [*counts, *([given] if given else [])]
+    return DataLicence(collection_expression(licences), ", ".join(evidence), joined(said))
+
+
+def _dataset(folder: Path, where: str) -> str:
+    """The curated dataset's id from the record kept beside its shards; its folder where that
+    record is missing or damaged (the rating reads what the folder holds, and goes on)."""
+    try:
+        return str(trained_on(folder) or where)
+    except (ValueError, AttributeError):  # not JSON, or no object
+        return where
+
+
+def _unknown(folder: Path, record: dict[str, Any]) -> Message:
+    """Why no licence is known: data files given without one, or no copy of the data."""
+    data = folder / DATA_DIR
+    files = sorted(p.relative_to(folder).as_posix() for p in data.rglob("*") if p.is_file())
+    if files:
+        return _(
+            "the fine-tuning data ({files}) was given as files without a licence, and "
+            "{file} records none (fine-tune with --data-license)",
+            files=", ".join(files[:3]) + (", …" if len(files) > 3 else ""),
+            file=ARTIFACT_FILE,
+        )
+    return _(
+        "the folder holds no copy of the fine-tuning data {name} and {file} records no "
+        "licence of it",
+        name=str(record.get("path_name") or "-"),
+        file=ARTIFACT_FILE,
+    )
