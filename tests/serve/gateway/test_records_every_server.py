@@ -42,7 +42,8 @@ def test_a_restarted_server_leaves_the_gateways_engine_in_the_record(store_url: 
     record_deployment(engine, deployment_facts("m", None, 30, None, now), "local1")
     record_deployment(engine, deployment_facts("m", None, 30, None, now), "local2")
     record_stop(engine, "local1")  # restarted: stopped cleanly, then started again
-    record_deployment(engine, deployment_facts("m", None, 30, None, now), "local1b")
+    # its start after the stop, which is stamped now (to the second: `now` may be a second ago)
+    record_deployment(engine, deployment_facts("m", None, 30, None, utcnow()), "local1b")
     document = render_record(read_record(engine, ControllerFacts(), now))
     assert RELAYED in document
     assert NOWHERE not in document
