@@ -504,6 +504,12 @@ def finetune_release_stage(
     params = {
         **section.model_dump(mode="json", exclude={"paper", "license_file"}),
         "recipe_sha256": sha256_file(recipe_path) if recipe_path else None,
+        # only where one is given: releases without a paper keep their ids
+        **(
+            {"paper_sha256": source_fingerprint(section.paper, suffixes=None)}
+            if section.paper
+            else {}
+        ),
     }
     inputs = {"finetune": tuned.id, "base": facts.fingerprint}
     if audit is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -29,7 +30,11 @@ _SEVERITY = {"error": "[red]✗[/]", "warning": "[yellow]![/]", "hint": "[blue]i
 def tender_command(
     draft: Annotated[
         Path,
-        typer.Argument(help="The tender draft (PDF, DOCX, ODT, HTML, …).", parser=given_path),
+        typer.Argument(
+            help="The tender draft (PDF, DOCX, ODT, HTML, …); - reads it as text from standard "
+            "input.",
+            parser=given_path,
+        ),
     ],
     rules: Annotated[
         list[Path] | None,
@@ -42,11 +47,14 @@ def tender_command(
     as_json: JsonFlag = False,
 ) -> None:
     """Check a tender draft against procurement rules kept as data; exit 1 on an error.
-    Findings are in the language of the messages (`gemeingut --lang en assist tender …`)."""
-    from gemeingut.apps.assistants.tender import check_tender, load_rules
+    Findings are in the language of the messages (`gemeingut --lang en assist tender …`).
+    Given `-`, the draft is read from standard input as text (`cat entwurf.txt | gemeingut
+    assist tender -`)."""
+    from gemeingut.apps.assistants.tender import check_piped, check_tender, load_rules
     from gemeingut.errors import InputError
 
-    if not draft.is_file():
+    piped = str(draft) == "-"  # as Unix tools read it: standard input
+    if not piped and not draft.is_file():
         raise InputError(
             _("{path}: no such file", path=str(draft)), _("pass the tender draft's path")
         )
@@ -56,7 +64,10 @@ def tender_command(
                 _("{path}: no such file", path=str(path)), _("pass the path of a YAML rule file")
             )
     lang = current_language()
-    findings = check_tender(draft, load_rules(rules), language=lang)
+    if piped:
+        findings = check_piped(sys.stdin.buffer.read(), load_rules(rules), language=lang)
+    else:
+        findings = check_tender(draft, load_rules(rules), language=lang)
     if as_json:
         typer.echo(json.dumps([asdict(f) for f in findings], indent=2, ensure_ascii=False))
     else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -501,7 +502,10 @@ def eval_command(
     name: Name,
     questions: Annotated[
         Path,
-        typer.Argument(help="JSONL: question, document, section/page.", parser=given_path),
+        typer.Argument(
+            help="JSONL: question, document, section/page; - reads it from standard input.",
+            parser=given_path,
+        ),
     ],
     root: Root = Path("collections"),
     k: Annotated[int, typer.Option("-k", min=1, max=100, help="Recall at this depth.")] = 5,
@@ -518,7 +522,8 @@ def eval_command(
     from gemeingut.apps.rag.retrieve import MODES
 
     collection = open_collection(root, name)
-    asked = read_questions(questions)
+    piped = sys.stdin.buffer.read() if str(questions) == "-" else None  # as Unix tools do
+    asked = read_questions(questions, piped)
     modes = [checked_mode(m) for m in mode or []] or [
         m for m in MODES if collection.vectors is not None or m == "bm25"
     ]

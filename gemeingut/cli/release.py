@@ -123,7 +123,9 @@ def release(
     paper: Annotated[
         Path | None,
         typer.Option(
-            help="Research paper about the model (a file or folder), put in paper/.",
+            help="Research paper about the model (a file or folder), put in paper/; with "
+            "--finetuned alone, about the fine-tuned model (it counts where the base publishes "
+            "its own too).",
             parser=given_path,
         ),
     ] = None,
@@ -183,15 +185,6 @@ def release(
     own = {"dataset": dataset, "tokenizer": tokenizer, "model": model, "evaluation": evaluation}
     audited = load_artifact(audit, "audit") if audit is not None else None
     if finetuned is not None and not any(own.values()):
-        if paper is not None:  # refused, not dropped: the rating would count a paper it lacks
-            raise InputError(
-                _(
-                    "--paper is for releasing a model gemeingut pretrained (--dataset, "
-                    "--tokenizer, --model, --evaluation); a fine-tune's release does not carry a "
-                    "paper yet"
-                ),
-                _("leave --paper out and publish the paper beside the release"),
-            )
         if license_file is not None:  # its files, as fine-tuned, are what is released
             raise InputError(
                 _(

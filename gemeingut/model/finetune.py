@@ -46,7 +46,10 @@ from gemeingut.model.data_order import DataOrder, rank_micro_batches
 from gemeingut.model.energy import EnergyMeter
 from gemeingut.model.finetune_base_licence import with_lineage_licence
 from gemeingut.model.finetune_base_reference import named_by_hub_id
-from gemeingut.model.finetune_data_licence import check_data_attribution
+from gemeingut.model.finetune_data_licence import (
+    check_data_attribution,
+    refuse_contradicted_licence,
+)
 from gemeingut.model.finetune_licence_text import copy_base_licence
 from gemeingut.model.finetune_state import (
     DATA_DIR,
@@ -116,6 +119,7 @@ def finetune(
     join once the data is ready. Our own base's licence is recorded from its lineage.
     """
     check_data_attribution(section)
+    refuse_contradicted_licence(section)
     base = named_by_hub_id(with_lineage_licence(base))
     world = dist.current_world()
     if world.size > 1 and section.training.strategy != "ddp":

@@ -1,15 +1,25 @@
-"""The fine-tuning data's licence, checked before training: a licence that asks for
+"""The fine-tuning data's licence, checked before training. A licence that asks for
 attribution (CC BY, DL-DE BY …) binds whoever passes the data or a model of it on, and the
 release names whom to credit and where the data comes from in its NOTICE and card. A fine-tune
 without them would train for minutes and then be refused at release (or, released, print
-nothing where the credit belongs), so it is refused before the first step."""
+nothing where the credit belongs), so it is refused before the first step. So is a licence given
+for the whole data that its own lines or documents contradict: each keeps the licence it states
+(as `data curate` keeps it), and the record of the run must not claim another."""
 
 from __future__ import annotations
 
-from gemeingut.data.licenses import decide
+from collections import Counter
+from functools import reduce
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from gemeingut.data.licenses import decide, licence_ids
 from gemeingut.data.publish.licenses import needs_attribution
+from gemeingut.data.shards import SHARD_DIR
 from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _, plural, quoted
+from gemeingut.model.finetune_line_licences import LICENCE_FIELD, is_jsonl, line_licences
 from gemeingut.recipe import FinetuneSection
 from gemeingut.release.openness.licences import content_licence
 
@@ -44,6 +54,93 @@ def check_data_attribution(section: FinetuneSection) -> None:
             "(finetune.data_attribution and finetune.data_url in a recipe)"
         ),
     )
+
+
+_SHOWN_LINES = 3  # contradicting lines named in a refusal; the rest are counted
+
+
+def refuse_contradicted_licence(section: FinetuneSection) -> None:
+    """Refuse a `data_license` that lines of the JSONL data contradict: a line that states a
+    licence of its own (or, with an empty field, none) keeps it, as `data curate` keeps it, so
+    a licence given for the whole file would record terms the line does not grant."""
+    given = section.data_license
+    if given is None:
+        return
+    for path, split in ((section.data, "train"), (section.validation, "validation")):
+        if path is not None and path.is_file() and is_jsonl(path):
+            _refuse_lines(path, given)
+        elif path is not None and (path / SHARD_DIR).is_dir():
+            _refuse_documents(path, split, given)
+
+
+def _refuse_documents(dataset: Path, split: str, given: str) -> None:
+    """A curated dataset's documents carry the licences `data curate` kept for them."""
+    wanted = _same(given)
+    counts: Counter[str] = Counter()
+    for shard in sorted((dataset / SHARD_DIR).glob(f"{split}-*.parquet")):
+        counts.update(pq.read_table(shard, columns=["license"])["license"].to_pylist())
+    differ = {own or "": n for own, n in counts.items() if _same(own or "") != wanted}
+    if not differ:
+        return
+    said = [
+        _("{count} under {licence}", count=n, licence=own or _("no licence"))
+        for own, n in sorted(differ.items())
+    ]
+    raise InputError(
+        _(
+            "{dataset}: documents of the curated dataset carry licences of their own that "
+            "--data-license {given} contradicts: {said}",
+            dataset=dataset.name,
+            given=given,
+            said=reduce(lambda items, item: _("{items}, {item}", items=items, item=item), said),
+        ),
+        _(
+            "leave out --data-license: the documents of a curated dataset count under the "
+            "licences they carry"
+        ),
+    )
+
+
+def _refuse_lines(path: Path, given: str) -> None:
+    wanted = _same(given)
+    stated = ((n, own) for n, own in line_licences(path) if own is not None)
+    differ = [(n, own) for n, own in stated if _same(own) != wanted]
+    if not differ:
+        return
+    lines = [
+        _("line {line} says {licence}", line=str(n), licence=own or _("no licence (empty)"))
+        for n, own in differ[:_SHOWN_LINES]
+    ]
+    values = {
+        "path": path.name,
+        "field": LICENCE_FIELD,
+        "given": given,
+        "lines": reduce(
+            lambda items, item: _("{items}, {item}", items=items, item=item),
+            [*lines, *(["…"] if len(differ) > _SHOWN_LINES else [])],
+        ),
+    }
+    raise InputError(
+        plural(
+            len(differ),
+            _("{path}: a line states a licence of its own in its field {field!r} that "
+              "--data-license {given} contradicts: {lines}", **values),
+            _("{path}: {count} lines state a licence of their own in their field {field!r} that "
+              "--data-license {given} contradicts: {lines}", count=len(differ), **values),
+        ),
+        _(
+            "leave out --data-license, so that each line counts under its own licence, and give "
+            "the lines without one a {field!r} field; or correct the lines that say otherwise; "
+            "or curate the data first (gemeingut data curate keeps each line's licence) and "
+            "fine-tune on the curated dataset",
+            field=LICENCE_FIELD,
+        ),
+    )  # fmt: skip
+
+
+def _same(licence: str) -> list[str]:
+    """A licence compared by the ids it names, whatever their case or order."""
+    return sorted(key.lower() for key in licence_ids(licence)) or [licence.strip().lower()]
 
 
 def refuse_closed_data(

@@ -84,7 +84,6 @@ from gemeingut.release.openness.evidence import (
     CHECKPOINTS,
     DATA_STATEMENT,
     LOCKFILE,
-    PAPER_DIR,
     TECHNICAL_REPORT,
     collect,
 )
@@ -96,6 +95,7 @@ from gemeingut.release.openness.weights_licence_text import (
     write_licence_files,
 )
 from gemeingut.release.openness.write import write_json, write_rating
+from gemeingut.release.release_paper import copy_paper
 from gemeingut.release.technical_report import render_technical_report
 from gemeingut.workspace import ARTIFACT_FILE, Artifact
 
@@ -157,8 +157,7 @@ def assemble_bundle(
     treatment = recorded_treatment(tuned.path / FINETUNE_FILE, REBUILD) if tuned else PRE_TRAINED
     write_json(bundle / RELEASE_INFO, release_info(release, treatment))
     attributions = write_notice_file(bundle, release_notice(bundle))
-    if release.paper is not None:
-        _copy_paper(release.paper, bundle / PAPER_DIR)
+    copy_paper(release.paper, bundle)
     (bundle / TECHNICAL_REPORT).write_text(render_technical_report(bundle), encoding="utf-8")
     # The card says what the rating found, and the rating counts the card it is about to get.
     rating = rate(collect(bundle, expected=frozenset({CARD})))
@@ -204,14 +203,6 @@ def write_bundle_croissant(source: Path, training_data: Path) -> None:
             else:
                 place[item["contentUrl"]] = name
     write_json(training_data / CROISSANT_FILE, relocated(document, place))
-
-
-def _copy_paper(paper: Path, target: Path) -> None:
-    if paper.is_dir():
-        shutil.copytree(paper, target, ignore=shutil.ignore_patterns(".*"), symlinks=False)
-    else:
-        target.mkdir()
-        shutil.copy2(paper, target / paper.name)
 
 
 def _self_check(bundle: Path) -> None:

@@ -18,6 +18,7 @@ fine-tune made and names the rest:
   training-metadata/  finetune.json, finetune_log.jsonl, lineage.json; for a chain each earlier
                       fine-tune's record and log in finetuning-earlier/<id>/
   audit/              the audit of the fine-tuned model, when one is given
+  paper/              the research paper about the fine-tuned model, when one is given
   README.md  card;  NOTICE;  release.json;  openness.json, mof.yml;  bom.cdx.json (CycloneDX
   ML-BOM, the base model a component it depends on), spdx.json (SPDX 3.0.1 AI and Dataset
   profiles, the model a descendant of its base) and AI_ACT_SUMMARY.md (the public summary of
@@ -101,6 +102,7 @@ from gemeingut.release.openness.weights_licence_text import (
     write_licence_files,
 )
 from gemeingut.release.openness.write import write_json, write_rating
+from gemeingut.release.release_paper import copy_paper
 from gemeingut.release.technical_report import render_finetune_report
 from gemeingut.release.verify_base_release import record_base_release
 from gemeingut.release.verify_statement_rendered import rendered_problems
@@ -169,6 +171,7 @@ def assemble_finetune_bundle(
     info = release_info(release, treatment) | {"base_model": base["path"]} | stated
     write_json(bundle / "release.json", info)
     attributions = write_notice_file(bundle, finetune_notice(bundle))
+    copy_paper(release.paper, bundle)  # about the fine-tuned model: rated as its own paper
     # The technical report is written from the records alone, before the rating that counts
     # it as the fine-tune's own; the rating counts the card it is about to get.
     write_text_atomic(bundle / TECHNICAL_REPORT, render_finetune_report(bundle))

@@ -48,8 +48,8 @@ def finetune_notice(bundle: Path) -> Iterator[str]:
     language = bundle_language(release)
     base = _json(bundle / FINETUNE_RECORD)["base_model"]
     origin = _(
-        "{model} is fine-tuned from {base} (licence: {licence}); the base model's own notices "
-        "apply to it.",
+        "{model} is fine-tuned from {base} (licence: {licence}); the base model's notices "
+        "(NOTICE) apply to this model as well.",
         model=release["name"],
         base=base["path"],
         licence=base.get("license") or _("not named"),

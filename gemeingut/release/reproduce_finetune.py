@@ -123,7 +123,7 @@ def reproduce_finetune(
         "validation": str(validation) if validation else None,
         "finetune": tuned["params"],
         "finetune_license": finetune_licence(bundle),
-        "release": release_settings(bundle),
+        "release": release_settings(bundle) | _paper_setting(bundle),
         "recipe": str(recipe) if recipe.is_file() else None,
         "audit": audit,
         # the data statement of the fine-tuning data, published again from its settings
@@ -273,6 +273,14 @@ def release_settings(bundle: Path) -> dict[str, Any]:
     if "base_hub_id" in info:  # stated at release
         settings["base_hub_id"] = info["base_hub_id"]
     return settings
+
+
+def _paper_setting(bundle: Path) -> dict[str, str]:
+    """The paper the bundle holds, given again as `release --paper` gave it (none: nothing)."""
+    from gemeingut.release.release_paper import released_paper
+
+    paper = released_paper(bundle)
+    return {"paper": str(paper)} if paper is not None else {}
 
 
 def _check_base(bundle: Path, base: Path) -> None:

@@ -162,6 +162,7 @@ def create_app(
     upload_max_bytes: int | None = None,
     card: ModelCardText | None = None,
     max_uploads: int = DEFAULT_MAX_UPLOADS,
+    port: int | None = None,
 ) -> FastAPI:
     """An app that serves `backend` under the OpenAI routes, plus `/health` and `/ready`;
     requests must address one of `hosts` (None: any) and carry at most `max_body_bytes`.
@@ -178,7 +179,8 @@ def create_app(
     `tender_rules` are what `/v1/assist/tender` checks against (default: the shipped ones);
     with `upload_max_bytes`, people of a collection's groups add documents of up to that size
     to it (None: documents come only through `gemeingut rag ingest`), `max_uploads` at once
-    by all the server processes that serve the folder (`upload_slots.py`)."""
+    by all the server processes that serve the folder (`upload_slots.py`); `port`, the one
+    it listens on, goes into the record of processing activities."""
     app = FastAPI(
         title="gemeingut",
         summary="OpenAI-compatible API for an open language model on your own machine.",
@@ -218,6 +220,7 @@ def create_app(
                 findings.path if findings is not None else None,
                 findings.triage_group if findings is not None else None,
             ),
+            port,
         )
         record_deployment(gateway.engine, facts)
         gateway.leases.registered_again = partial(record_again, facts)

@@ -21,7 +21,7 @@ import time
 import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, get_args
@@ -312,6 +312,7 @@ def run_server(
         "http": bounded_protocol(header_timeout, max_connections),
     }
     sock = bind_socket(host, port)
+    plan = replace(plan, port=sock.getsockname()[1])  # `--port 0`: the one the system chose
     try:
         url = _url(host, sock)
         if workers == 1:
@@ -376,6 +377,7 @@ class AppPlan:
     card_dir: Path | None = None  # behind --upstream: the folder named as the engine's model
     upload_max_bytes: int | None = None  # people add documents to their collections (None: no)
     max_uploads: int = DEFAULT_MAX_UPLOADS  # uploads read and embedded at once, all processes
+    port: int | None = None  # the one listened on, for the record (set once it is bound)
 
     def load(self) -> Loaded:
         from gemeingut.apps.assistants.rulefile import load_rules
@@ -454,6 +456,7 @@ def _app(plan: AppPlan, loaded: Loaded) -> FastAPI:
         tender_rules=loaded.tender_rules,
         upload_max_bytes=plan.upload_max_bytes,
         max_uploads=plan.max_uploads,
+        port=plan.port,
     )
 
 

@@ -5,6 +5,7 @@ to at release."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -76,14 +77,19 @@ def test_license_file_with_a_fine_tune_says_what_it_is_for(winzig: Path, tmp_pat
     assert f"cp {text} {winzig / 'LICENSE'}" in said
 
 
-def test_a_paper_with_a_fine_tune_is_refused_not_dropped(winzig: Path, tmp_path: Path) -> None:
-    """`release --finetuned --paper` built the release without the paper and said nothing."""
+def test_a_paper_with_a_fine_tune_is_carried_not_dropped(winzig: Path, tmp_path: Path) -> None:
+    """`release --finetuned --paper` once built the release without the paper and said
+    nothing; it carries it now, and a stub is rated as none, by the paper rule."""
     paper = tmp_path / "paper.md"
     paper.write_text("# Ein Paper\n", encoding="utf-8")
-    refused = _release(tmp_path / "release", winzig, "winzig-amt", "--paper", paper)
-    assert refused.exit_code == 2, refused.output
-    assert "--paper gilt für das Release eines Modells" in _said(refused), refused.output
-    assert not (tmp_path / "release").exists()
+    released = _release(tmp_path / "release", winzig, "winzig-amt", "--paper", paper)
+    assert released.exit_code == 0, released.output
+    bundle = tmp_path / "release" / "bundle"
+    assert (bundle / "paper" / "paper.md").read_text(encoding="utf-8") == "# Ein Paper\n"
+    rows = json.loads((bundle / "openness.json").read_text(encoding="utf-8"))["mof"]["components"]
+    row = next(r for r in rows if r["name"] == "Research paper")
+    assert not row["present"] and row["detail"].startswith("paper/paper.md: only 2 words")
+    verify_bundle(bundle)
 
 
 @pytest.fixture(scope="module")

@@ -172,3 +172,14 @@ def test_a_fine_tunes_release_without_a_paper_says_so_of_the_release(
         "dieses Paket enthält unter paper nichts über das feinabgestimmte Modell, und das "
         "Basismodell Winzige Basis veröffentlicht auch nichts Eigenes dazu"
     ) in said, said
+
+
+def test_the_fmti_rows_of_a_fine_tune_read_the_data_the_eu_index_reads(curated: Path) -> None:
+    """Both indices of one rating grade the fine-tuning data from the same copy of it."""
+    result = rate_folder(curated)
+    rows = {row["indicator"]: row for row in result["fmti"]["indicators"]}
+    assert result["osai_index"]["datasources_endmodel"]["class"] == "open"
+    sources, licence = rows["Data sources"], rows["Data license"]
+    assert sources["met"] and SHARDS in sources["evidence"], sources
+    assert licence["met"] and licence["evidence"] == SHARDS, licence
+    assert text(licence["detail"]).endswith(f"({SHARDS}), stehen unter CC0-1.0"), licence

@@ -101,13 +101,22 @@ class AtLeast(BaseModel):
 
 
 class SourceIf(BaseModel):
-    """Another legal source (and advice) for the drafts that say one of `when`: a deadline for
-    building works is set by the VOB/A, one for supplies and services by the VgV."""
+    """Another legal source (and advice) for the drafts that say one of `when` and one of each
+    group of `when_all`: a deadline for building works is set by the VOB/A, one for supplies
+    and services by the VgV; building works below the EU thresholds (works, and a national
+    procedure, often said in two sentences) by its first section."""
 
     model_config = ConfigDict(extra="forbid")
-    when: list[Pattern] = Field(min_length=1)
+    when: list[Pattern] = []
+    when_all: list[Annotated[list[Pattern], Field(min_length=1)]] = []
     source: str = Field(min_length=1)
     advice: Texts | None = None
+
+    @model_validator(mode="after")
+    def _says_when(self) -> SourceIf:
+        if not (self.when or self.when_all):
+            raise ValueError(_("give when or when_all: the drafts this source is for"))
+        return self
 
 
 class Rule(BaseModel):

@@ -18,7 +18,8 @@ person who wrote the draft can find and fix it; where required text is missing, 
 rule's `cite` finds (award criteria named without their weights), or a title that says the draft
 names none (`absent`). A date in a finding is as the draft writes it in German, and in the
 reader's language otherwise (`dates.WrittenDate.shown`). The check reads the draft with the
-collections' readers (PDF, DOCX, ODT, HTML, Markdown, text) and needs no model.
+collections' readers (PDF, DOCX, ODT, HTML, Markdown, text; text piped in as a text file)
+and needs no model.
 """
 
 from __future__ import annotations
@@ -26,19 +27,20 @@ from __future__ import annotations
 import bisect
 import functools
 import re
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from gemeingut.apps.assistants.dates import WrittenDate, german_dates, with_dates
 from gemeingut.apps.assistants.equivalents import in_items, refers_back
 from gemeingut.apps.assistants.names import is_german_word
-from gemeingut.apps.assistants.rulefile import Rule, Severity, load_rules
+from gemeingut.apps.assistants.rulefile import Rule, Severity, SourceIf, load_rules
 from gemeingut.apps.rag.readers import Passage, read_document
 from gemeingut.apps.rag.sentences import MAX_SENTENCE_CHARS, Sentence
 from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _, plural, text
 
-__all__ = ["Finding", "Rule", "check_passages", "check_tender", "load_rules"]
+__all__ = ["Finding", "Rule", "check_passages", "check_piped", "check_tender", "load_rules"]
 # Days per unit of an at_least match's (?P<unit>…), by the unit's first letters; any other unit
 # (Tag, Kalendertag, Werktag, Arbeitstag) is one day. We chose to count a Werktag or Arbeitstag
 # as one calendar day: N of them span at least N calendar days, so a deadline that passes is
@@ -72,6 +74,22 @@ def check_tender(path: Path, rules: list[Rule], language: str = "de") -> list[Fi
     return check_passages(passages, rules, language)
 
 
+def check_piped(data: bytes, rules: list[Rule], language: str = "de") -> list[Finding]:
+    """The findings of a draft piped in (`assist tender -`, as Unix tools read `-`): read as a
+    text file is, its lines numbered for the findings and its encoding found, in a temporary
+    folder that is gone afterwards; a person's text, whose line breaks end no paragraph."""
+    with tempfile.TemporaryDirectory() as folder:
+        piped = Path(folder) / "stdin.txt"
+        piped.write_bytes(data)
+        passages = read_document(piped)
+    if not passages:
+        raise InputError(
+            _("standard input: no text found"),
+            _("pipe the draft's text in, e.g. cat entwurf.txt | gemeingut assist tender -"),
+        )
+    return check_passages(passages, rules, language, typed=True)
+
+
 def check_passages(
     passages: list[Passage], rules: list[Rule], language: str, typed: bool = False
 ) -> list[Finding]:
@@ -96,6 +114,13 @@ def _applies(rule: Rule, cut: list[Sentence]) -> bool:
     )
 
 
+def _says(source: SourceIf, cut: list[Sentence]) -> bool:
+    """Whether the draft is one of `source`'s kind: one of its `when` and one of each group
+    of its `when_all` said somewhere (works in one sentence, below the thresholds in another)."""
+    wanted = [source.when] if source.when else []
+    return all(_said(group, cut) for group in [*wanted, *source.when_all])
+
+
 def _said(patterns: list[str], cut: list[Sentence]) -> bool:
     """Whether a sentence of the draft (with its heading) matches one of `patterns`."""
     return any(_any(patterns, _context(sentence)) for sentence in cut)
@@ -103,7 +128,7 @@ def _said(patterns: list[str], cut: list[Sentence]) -> bool:
 
 def _check(rule: Rule, cut: list[Sentence], items: list[int], language: str) -> list[Finding]:
     # the law for this kind of draft: a deadline for building works is in the VOB/A
-    other = next((s for s in rule.source_if if _said(s.when, cut)), None)
+    other = next((s for s in rule.source_if if _says(s, cut)), None)
     source = other.source if other else rule.source
     advice = other.advice if other and other.advice else rule.advice
 

@@ -67,10 +67,11 @@ class Scores:
     p99_ms: float
 
 
-def read_questions(path: Path) -> list[Question]:
-    """The questions of a JSONL file; a missing file raises `OSError` (the caller names it in
-    the reader's language), anything else wrong an `InputError` naming the line."""
-    data = path.read_bytes()
+def read_questions(path: Path, data: bytes | None = None) -> list[Question]:
+    """The questions of a JSONL file (`data`: its bytes where they came another way, piped in
+    for `-`); a missing file raises `OSError` (the caller names it in the reader's language),
+    anything else wrong an `InputError` naming the line."""
+    data = path.read_bytes() if data is None else data
     try:
         lines = record_lines(data.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:

@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gemeingut.data.compressed import JSONL_SUFFIXES, STREAM_ERRORS, open_compressed
 from gemeingut.data.shards import CURATED_DIR, DATASET_RECORD
 from gemeingut.errors import VerifyError
 from gemeingut.i18n import _
 from gemeingut.json_records import record_lines, why_unreadable
+from gemeingut.model.finetune_line_licences import is_jsonl, line_licences
 from gemeingut.parquet_records import parquet_table
 from gemeingut.release.layout import (
     FINETUNE_DATA,
@@ -171,23 +171,22 @@ def data_licences(bundle: Path, folder: str, stated: dict[str, tuple[str, str]])
             )
             if item.is_file() and item.suffix != ".parquet" and not curated:
                 rel = item.relative_to(bundle).as_posix()
-                records = example_count(item)
                 found.files.append(rel)
-                found.add(licence, source, records, rel)
-                found.examples += records
+                for own, records in _per_line(item, licence).items():
+                    found.add(own, source, records, rel)
+                    found.examples += records
     return found
 
 
-def example_count(path: Path) -> int:
-    """The examples a fine-tuning file holds, as `model finetune` reads it: a JSON Lines file
-    (also compressed) one per non-blank line, a text file one."""
-    if not path.name.lower().endswith(JSONL_SUFFIXES):
-        return 1
-    try:
-        with open_compressed(path) as handle:
-            return sum(1 for line in handle if line.strip())
-    except STREAM_ERRORS:
-        return 1  # a file that cannot be read as records stands for itself
+def _per_line(path: Path, stated: str) -> Counter[str]:
+    """A file's examples by licence: a JSONL line's own (`license`, as `data curate` reads it;
+    an empty one counts as none) where it states one, else the licence stated for the file."""
+    if not is_jsonl(path):
+        return Counter({stated: 1})
+    counts = Counter(
+        stated if own is None else own or "NOASSERTION" for _line, own in line_licences(path)
+    )
+    return counts or Counter({stated: 1})  # unreadable as records: the file stands for itself
 
 
 def parameter_count(model_dir: Path) -> int | None:

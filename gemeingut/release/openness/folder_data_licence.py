@@ -14,6 +14,7 @@ from typing import Any
 
 from gemeingut.audit.finetuning_data import DATA_DIR
 from gemeingut.i18n import Message, _, plural
+from gemeingut.model.finetune_line_licences import LICENCE_FIELD, is_jsonl, line_licences
 from gemeingut.release.finetune_publication import trained_on
 from gemeingut.release.openness.evidence import data_licences
 from gemeingut.release.openness.licences import collection_expression
@@ -41,8 +42,9 @@ def fine_tuning_data_licence(
     same data (`evidence.py`): the shards' documents by their own licences, the files given
     under the licence given with them, so that the folder and its bundle say one licence."""
     given = str(params.get("data_license") or "") or None
-    read = data_licences(folder, DATA_DIR, {".": (given, "fine-tuning data")} if given else {})
+    read = data_licences(folder, DATA_DIR, {".": (given or NO_LICENCE, "fine-tuning data")})
     shards = sorted(f for f in read.per_file if f.endswith(".parquet"))
+    files = sorted(f for f in read.per_file if f not in shards)
     counts: Counter[str] = sum((read.per_file[f] for f in shards), Counter())
     unlicensed = counts.pop(NO_LICENCE, 0)
     where = ", ".join(dict.fromkeys(f"{f.rsplit('/', 1)[0]}/" for f in shards))
@@ -62,12 +64,29 @@ def fine_tuning_data_licence(
             ),
         )
         return DataLicence(None, None, why)
+    lines: Counter[str] = sum((read.per_file[f] for f in files), Counter())
+    own = _own_licences(folder, files)
+    if lines[NO_LICENCE] and own:
+        return DataLicence(None, None, _lines_unlicensed(lines[NO_LICENCE], files))
+    lines.pop(NO_LICENCE, None)
     # the licence given counts for the files given, or where the folder keeps no copy at all
-    given = given if len(read.per_file) > len(shards) or not shards else None
-    if not counts and not given:
+    given = given if files or not shards else None
+    if not counts and not given and not own:
         return DataLicence(None, None, _unknown(folder, record))
     said, evidence = [], []
-    if given:
+    if own:
+        said.append(
+            _(
+                "{count} examples of {files} state their own licence in their field {field!r}: "
+                "{licence}",
+                count=own,
+                files=_shown(files),
+                field=LICENCE_FIELD,
+                licence=collection_expression(list(lines)),
+            )
+        )
+        evidence.append(_shown(files))
+    if given and (not files or own < sum(lines.values())):
         said.append(
             _(
                 "{file} records the licence {licence} given with the fine-tuning data "
@@ -101,8 +120,32 @@ def fine_tuning_data_licence(
             )
         )
         evidence.append(where)
-    licences = [*counts, *([given] if given else [])]
+    licences = [*counts, *lines, *([given] if given and not files else [])]
     return DataLicence(collection_expression(licences), ", ".join(evidence), joined(said))
+
+
+def _own_licences(folder: Path, files: list[str]) -> int:
+    """How many examples of the files given state a licence of their own."""
+    paths = (folder / f for f in files)
+    return sum(own is not None for p in paths if is_jsonl(p) for _n, own in line_licences(p))
+
+
+def _lines_unlicensed(count: int, files: list[str]) -> Message:
+    """Lines that state a licence beside lines that state none, with none given for them."""
+    named = {"files": _shown(files), "file": ARTIFACT_FILE, "field": LICENCE_FIELD}
+    return plural(
+        count,
+        _("an example of {files} states no licence in a field {field!r} while others do, and "
+          "{file} records none given with the data: the fine-tuning data's licence is unknown "
+          "(give that line its licence)", **named),
+        _("{count} examples of {files} state no licence in a field {field!r} while others do, "
+          "and {file} records none given with the data: the fine-tuning data's licence is "
+          "unknown (give those lines their licence)", count=count, **named),
+    )  # fmt: skip
+
+
+def _shown(files: list[str]) -> str:
+    return ", ".join(files[:3]) + (", …" if len(files) > 3 else "")
 
 
 def _dataset(folder: Path, where: str) -> str:
@@ -122,7 +165,7 @@ def _unknown(folder: Path, record: dict[str, Any]) -> Message:
         return _(
             "the fine-tuning data ({files}) was given as files without a licence, and "
             "{file} records none (fine-tune with --data-license)",
-            files=", ".join(files[:3]) + (", …" if len(files) > 3 else ""),
+            files=_shown(files),
             file=ARTIFACT_FILE,
         )
     return _(

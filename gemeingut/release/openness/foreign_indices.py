@@ -306,12 +306,15 @@ def _fmti(
     size = _parameters(folder, rows["Model parameters (Final)"])
     weights = checks["licence.weights"]
     licence = result["licenses"]["weights"]
-    table = [
+    upstream = _tuning_rows(result, facts) or [
         _row("upstream", "Data sources", bool(sources), sources,
              "" if sources else _("neither the data nor a description of it is in the folder")),
         _row("upstream", "Data license", data["present"] and data["license_open"],
              data["evidence"], data["detail"] if data["present"]
              else _("not in the folder: {parts}", parts=_listed(["Datasets"]))),
+    ]  # fmt: skip
+    table = [
+        *upstream,
         part("upstream", "Data curation", "Data preprocessing code"),
         _compute_hardware(facts.card),
         part("upstream", "Core frameworks", "Supporting libraries and tools"),
@@ -338,6 +341,23 @@ def _fmti(
         "listed": len(table),
         "indicators": table,
     }
+
+
+def _tuning_rows(result: dict[str, Any], facts: FolderFacts) -> list[dict[str, Any]]:
+    """A gemeingut fine-tune's data rows, from the evidence the European index grades its
+    data by (`_tuning_data`): the copy of its data in the folder and the licence read from it;
+    none for any other folder."""
+    if facts.base is None or facts.data_said is None:
+        return []
+    licence = result["licenses"]["data"]
+    path = result["mof_document"]["release"]["license"]["data"]["path"]
+    sources = facts.own_data
+    return [
+        _row("upstream", "Data sources", bool(sources), sources,
+             "" if sources else _("the fine-tuning data is not in the folder")),
+        _row("upstream", "Data license", licence is not None and content_licence(licence).open,
+             [p.strip() for p in path.split(",")] if path and licence else [], facts.data_said),
+    ]  # fmt: skip
 
 
 def _access(weights: dict[str, Any], licence: dict[str, Any]) -> dict[str, Any]:

@@ -38,12 +38,14 @@ from gemeingut.serve.gateway.content_privacy import kinds_replaced, names_kept
 from gemeingut.serve.gateway.leases import LAST_BEAT
 from gemeingut.serve.gateway.pseudonym_key import RENEWED
 from gemeingut.serve.gateway.records_servers import (
+    PORT,
     RUNNING,
     STAMP,
     Server,
     host_name,
     read_servers,
     this_process,
+    when,
     write_server,
 )
 from gemeingut.serve.gateway.records_stores import Stores, read_stores
@@ -149,10 +151,12 @@ def deployment_facts(
     content_log_days: int | None = None,
     sign_in: Any = None,
     stores: Stored | None = None,
+    port: int | None = None,
 ) -> dict[str, str | None]:
     """What a starting server records: `policy` is the loaded `Policy`, or None; `sign_in`
     the identity provider's `OidcSettings`, or None; `stores` where it keeps documents and
-    findings."""
+    findings; `port` the one it listens on (None: not known, as in a test's app), so that a
+    server beside it on another port is not taken for its restart."""
     classifiers = [r.id for r in policy.spec.rules if r.kind == "classifier"] if policy else []
     return (stores or Stored()).facts() | {
         "sign_in_issuer": sign_in.issuer if sign_in else None,
@@ -169,6 +173,7 @@ def deployment_facts(
         else None,
         "started": now.strftime(STAMP),
         "host": host_name(),
+        PORT: str(port) if port else None,
     }
 
 
@@ -353,13 +358,15 @@ def read_record(engine: Engine, facts: ControllerFacts, now: datetime) -> Record
 
 def _server_json(server: Server) -> dict[str, Any]:
     """A server as data: its settings, what became of it and, where it ended without a clean
-    stop, its last heartbeat and the outage since (`records_servers.Outage`)."""
+    stop, its last heartbeat and the outage since (`records_servers.Outage`); its times in
+    ISO 8601 (UTC, `Z`), its `counted_until` only where it still counts and does not run."""
     outage = server.outage
     facts = {name: value for name, value in server.facts.items() if name != LAST_BEAT}
+    counting = server.counts and server.state != RUNNING
     return {
         "key": server.key,
         "state": server.state,
-        "counted_until": None if server.state == RUNNING else f"{server.until:%F}",
+        "counted_until": f"{server.until:%F}" if counting else None,
         "last_heartbeat": _iso(server.last_beat),
         "restarted_as": server.restarted_as,
         "outage": {
@@ -369,7 +376,14 @@ def _server_json(server: Server) -> dict[str, Any]:
         }
         if outage
         else None,
-    } | facts
+    } | (facts | _stamps_iso(facts))
+
+
+def _stamps_iso(facts: dict[str, str]) -> dict[str, str]:
+    """A start's and stop's stamps (`records_servers.STAMP`, or an earlier version's to the
+    minute) in ISO 8601 as every other time of the JSON; one not read as either stays as is."""
+    found = {name: when(facts[name]) for name in ("started", "stopped") if facts.get(name)}
+    return {name: _iso(at) or facts[name] for name, at in found.items() if at != datetime.min}
 
 
 def _iso(when: datetime | None) -> str | None:
@@ -387,7 +401,7 @@ def _only_its_owner_reads(path: Path) -> bool:
 
 def as_json(record: Record) -> dict[str, Any]:
     return {
-        "deployment": record.deployment | record.named,
+        "deployment": record.deployment | record.named | _stamps_iso(record.deployment),
         "servers": [_server_json(server) for server in record.servers],
         "controller_facts": record.facts.model_dump(),
         "audit_columns": record.audit_columns,

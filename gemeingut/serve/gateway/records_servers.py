@@ -14,9 +14,11 @@ count:
   as stopped; its start, where no heartbeat of it is known): it may come back as it was, and a
   record that forgets a recipient is worse than one that names it a while longer (the
   document marks it so, with its last heartbeat and the outage since, `Outage`);
-- such a one started again as it was (same host and settings, the record's identity of a
-  deployment; a new process, so a new key) after its last heartbeat: `RESTARTED`, ended at
-  its last heartbeat, listed under the server that took its place with the outage between;
+- such a one started again as it was (same host, port and settings, the record's identity
+  of a deployment; a new process, so a new key) after its last heartbeat: `RESTARTED`, ended
+  at its last heartbeat, listed under the server that took its place with the outage between
+  (a server on another port is one beside it, not its restart; a start stored by an earlier
+  version, without its port, is compared by host and settings);
 - one stopped cleanly (`record_stop`, at the end of its lifespan) until a server starts after
   its stop (a restart, perhaps with other settings, replaces it), at most `KEEP_DAYS` after
   its stop: a deployment stopped for maintenance is described as it was. Once replaced it is
@@ -67,13 +69,19 @@ RESTARTED = "restarted"
 # Not settings of what a server does: two starts alike in all else are one deployment.
 NOT_IDENTITY = frozenset({"started", "stopped", LAST_BEAT})
 REFUSED = 503  # the status of a request the deployment could not serve (`Outage`)
+# Below it, a request was served: a 404 (its model served nowhere) or other refusal of a
+# server of the database says nothing of the model being back.
+SERVED_BELOW = 400
+PORT = "port"  # part of the identity where both starts stored it (`Server.same_deployment`)
 
 
 @dataclass(frozen=True)
 class Outage:
-    """What the audit log says of the time since a server's last heartbeat: when the first
-    request was answered again (by any server of the database; None: none since) and how
-    many requests were answered 503 until then."""
+    """What the audit log says of the time since a server's last heartbeat, of requests for
+    the model(s) it served: when the first one was served again (by any server of the
+    database; None: none since) and how many the log holds as answered 503 until then (a
+    request refused at the connection limit, or sent to the server that is down, never
+    reaches the log)."""
 
     since: datetime
     ended: datetime | None
@@ -101,8 +109,24 @@ class Server:
 
     @property
     def identity(self) -> tuple[tuple[str, str], ...]:
-        """What makes two starts one deployment: host and every setting."""
+        """What makes two starts one deployment: host, port and every setting."""
         return tuple(sorted((n, v) for n, v in self.facts.items() if n not in NOT_IDENTITY))
+
+    @property
+    def models(self) -> list[str]:
+        """The model name(s) it recorded: the requests an outage of it is told by."""
+        return [self.facts["model"]] if self.facts.get("model") else []
+
+    def same_deployment(self, other: Server) -> bool:
+        """Whether `other` is this deployment (`identity`); a start stored without its port
+        (an earlier version) is compared by host and settings alone."""
+        if PORT in self.facts and PORT in other.facts:
+            return self.identity == other.identity
+        return _without_port(self.identity) == _without_port(other.identity)
+
+
+def _without_port(identity: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    return tuple((name, value) for name, value in identity if name != PORT)
 
 
 def this_process() -> str:
@@ -150,20 +174,23 @@ def read_servers(engine: Engine, now: datetime) -> list[Server]:
     ended without a clean stop with the outage since its last heartbeat."""
     with engine.connect() as conn:
         return [
-            replace(s, outage=_outage(conn, s.last_beat)) if s.last_beat else s
+            replace(s, outage=_outage(conn, s.last_beat, s.models)) if s.last_beat else s
             for s in _servers(conn, now)
             if s.state == RUNNING or s.until >= now
         ]
 
 
-def _outage(conn: Connection, since: datetime) -> Outage:
-    """The `Outage` since `since`, from the audit log: the first request answered (a status
-    below 500) at or after it, and the 503s before that (until now, where none was)."""
+def _outage(conn: Connection, since: datetime, models: list[str]) -> Outage:
+    """The `Outage` since `since`, from the audit log's requests for `models` (a request for
+    another model says nothing of this server's; none known: any request): the first one
+    served (`SERVED_BELOW`) at or after it, and the 503s before that (until now, where
+    none was)."""
     audit = audit_log.c
+    its = [audit.model.in_(models)] if models else []
     ended = conn.execute(
-        select(func.min(audit.at)).where(audit.at >= since, audit.status < 500)
+        select(func.min(audit.at)).where(audit.at >= since, audit.status < SERVED_BELOW, *its)
     ).scalar_one()
-    refused = select(func.count()).where(audit.at >= since, audit.status == REFUSED)
+    refused = select(func.count()).where(audit.at >= since, audit.status == REFUSED, *its)
     if ended is not None:
         refused = refused.where(audit.at < ended)
     return Outage(since, ended, int(conn.execute(refused).scalar_one()))
@@ -193,9 +220,9 @@ def _servers(conn: Connection, now: datetime) -> list[Server]:
         state = STOPPED if facts.get("stopped") else RUNNING if key in running else SILENT
         beat = _last_beat(beats.get(key), facts.get(LAST_BEAT)) if state == SILENT else None
         if facts.get("stopped"):
-            last = _when(facts["stopped"])
+            last = when(facts["stopped"])
         else:
-            last = beat + STOPPED_AFTER if beat else _when(facts["started"])
+            last = beat + STOPPED_AFTER if beat else when(facts["started"])
         servers.append(Server(key, facts, state, last + timedelta(days=KEEP_DAYS), beat))
     servers = [replace(s, state=REPLACED) if _replaced(s, servers) else s for s in servers]
     servers = [_restarted(s, servers) for s in servers]
@@ -203,7 +230,7 @@ def _servers(conn: Connection, now: datetime) -> list[Server]:
 
 
 def _started(server: Server) -> datetime:
-    return _when(server.facts["started"])
+    return when(server.facts["started"])
 
 
 def _started_since(server: Server, when: datetime) -> bool:
@@ -222,22 +249,22 @@ def _last_beat(registered: datetime | None, kept: str | None) -> datetime | None
     before this one removed it)."""
     found = [registered] if registered else []
     if kept:
-        found.append(_when(kept))
+        found.append(when(kept))
     return max((when for when in found if when != datetime.min), default=None)
 
 
 def _restarted(server: Server, servers: list[Server]) -> Server:
     """`server` as `RESTARTED` where it ended at its last heartbeat and the same deployment
-    (`Server.identity`) started again after it: the earliest such start took its place. Starts
-    stored by earlier versions to the minute: one in the minute of the last heartbeat counts
-    too."""
+    (`Server.same_deployment`) started again after it: the earliest such start took its
+    place. Starts stored by earlier versions to the minute: one in the minute of the last
+    heartbeat counts too."""
     if server.state != SILENT or server.last_beat is None:
         return server
     later = [
         other
         for other in servers
         if other.key != server.key
-        and other.identity == server.identity
+        and other.same_deployment(server)
         and _started(other) > _started(server)
         and _started_since(other, server.last_beat)
     ]
@@ -252,11 +279,12 @@ def _replaced(server: Server, servers: list[Server]) -> bool:
     that start is stored so, by an earlier version on the same database)."""
     if server.state != STOPPED:
         return False
-    stop = _when(server.facts["stopped"])
+    stop = when(server.facts["stopped"])
     return any(o.key != server.key and _started_since(o, stop) for o in servers)
 
 
-def _when(stamp: str) -> datetime:
+def when(stamp: str) -> datetime:
+    """A stored start, stop or heartbeat; `datetime.min` where it is read as neither form."""
     for form in (STAMP, MINUTE_STAMP):
         try:
             return datetime.strptime(stamp, form)

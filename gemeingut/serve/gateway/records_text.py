@@ -21,6 +21,9 @@ TEXT = {
         "title": "Verzeichnis von Verarbeitungstätigkeiten (Art. 30 Abs. 1 DSGVO)",
         "activity": "Verarbeitung: Betrieb des Sprachmodells `{model}` mit `gemeingut serve` "
         "(Schlüssel, Kontingente, Protokoll). Stand der Einstellungen: letzter Start am {started}.",
+        "activity_many": "Verarbeitung: Betrieb der Sprachmodelle `{model}` mit `gemeingut "
+        "serve` (Schlüssel, Kontingente, Protokoll). Stand der Einstellungen: letzter Start am "
+        "{started}.",
         "no_deployment": "Der Server hat mit dieser Datenbank noch nie gestartet: Modell, "
         "Maschine und Richtlinie sind unbekannt (die Löschfrist steht unter f).",
         "servers": "Server dieser Datenbank (jeder Start verzeichnet seine Einstellungen; "
@@ -34,13 +37,16 @@ TEXT = {
         "zählt mit bis {until}",
         "restarted": "nicht ordnungsgemäß beendet, letztes Lebenszeichen am {beat}; danach mit "
         "denselben Einstellungen neu gestartet; zählt nicht mehr mit",
-        "restart": "Neustart desselben Servers (gleicher Host, gleiche Einstellungen): der am "
-        "{started} gestartete lief bis zu seinem letzten Lebenszeichen am {beat} und wurde "
-        "nicht ordnungsgemäß beendet",
-        "outage": "Ausfall ab {since}: {ended}; {refused} in dieser Zeit mit 503 beantwortet "
-        "(laut Protokoll)",
-        "outage_ended": "endete am {ended} (die erste danach beantwortete Anfrage)",
-        "outage_open": "seitdem wurde keine Anfrage beantwortet",
+        "restart": "Neustart desselben Servers (gleicher Host und Port, gleiche "
+        "Einstellungen): der am {started} gestartete lief bis zu seinem letzten "
+        "Lebenszeichen am {beat} und wurde nicht ordnungsgemäß beendet",
+        "outage": "Ausfall ab {since}: {ended}; {refused} an {models} in dieser Zeit mit 503 "
+        "beantwortet, die das Protokoll festhält (volle Warteschlange, Datenbank nicht "
+        "erreichbar); Ablehnungen an der Verbindungsgrenze (`too_many_connections`) und "
+        "Anfragen an den ausgefallenen Server selbst werden nicht protokolliert",
+        "outage_ended": "endete am {ended} (die erste danach erfolgreich beantwortete Anfrage "
+        "an {models})",
+        "outage_open": "seitdem wurde keine Anfrage an {models} erfolgreich beantwortet",
         "requests_one": "1 Anfrage",
         "requests": "{count} Anfragen",
         "stopped": "am {stopped} ordnungsgemäß beendet, seitdem startete kein Server; zählt "
@@ -165,6 +171,8 @@ TEXT = {
         "title": "Record of processing activities (Art. 30 (1) GDPR)",
         "activity": "Processing: running the language model `{model}` with `gemeingut serve` "
         "(keys, quotas, audit log). Settings as of the last start on {started}.",
+        "activity_many": "Processing: running the language models `{model}` with `gemeingut "
+        "serve` (keys, quotas, audit log). Settings as of the last start on {started}.",
         "no_deployment": "The server has never started with this database: model, engine, "
         "and policy are unknown (the retention is under f).",
         "servers": "Servers of this database (each start records its settings; this record "
@@ -177,11 +185,15 @@ TEXT = {
         "{ended} (a server silent for {grace} s counts as stopped); counts until {until}",
         "restarted": "not stopped cleanly, last sign of life on {beat}; started again since "
         "with the same settings; counts no longer",
-        "restart": "restart of the same server (same host and settings): the one started on "
+        "restart": "restart of the same server (same host, port and settings): the one started on "
         "{started} ended without a clean stop at its last sign of life on {beat}",
-        "outage": "outage from {since}: {ended}; {refused} answered 503 in it (audit log)",
-        "outage_ended": "ended on {ended} (the first request answered since)",
-        "outage_open": "no request answered since",
+        "outage": "outage from {since}: {ended}; {refused} for {models} answered 503 in it "
+        "that the audit log holds (queue full, database unreachable); refusals at the "
+        "connection limit (`too_many_connections`) and requests sent to the server that is "
+        "down are not logged",
+        "outage_ended": "ended on {ended} (the first request for {models} answered "
+        "successfully since)",
+        "outage_open": "no request for {models} answered successfully since",
         "requests_one": "1 request",
         "requests": "{count} requests",
         "stopped": "stopped cleanly on {stopped}, no server started since; counts until {until}",
@@ -313,8 +325,9 @@ def render_record(record: Record, language: str = "de") -> str:
 
     lines = [f"# {t['title']}", ""]
     if "started" in setup:  # a retention set by hand (`admin audit retention`) is no start
-        model = "`, `".join(record.named.get("model", ["?"]))
-        lines += [t["activity"].format(model=model, started=setup["started"]), ""]
+        models = record.named.get("model", ["?"])
+        activity = t["activity_many"] if len(models) > 1 else t["activity"]
+        lines += [activity.format(model="`, `".join(models), started=setup["started"]), ""]
     elif not record.servers:
         lines += [t["no_deployment"], ""]
     lines += _servers(record, t)
@@ -427,11 +440,12 @@ def _server_line(server: Server, t: dict[str, str]) -> str:
     facts = server.facts
     state = _state(server, t)
     if server.state == SILENT and server.outage:
-        state += f"; {_outage(server.outage, t)}"
+        state += f"; {_outage(server.outage, server.models, t)}"
     engine = facts.get("engine", IN_PROCESS)
     said = t["own_process"] if engine == IN_PROCESS else t["relays"].format(engine=engine)
+    host = facts.get("host", "?")
     return t["server"].format(
-        host=facts.get("host", "?"),
+        host=f"{host}:{facts['port']}" if facts.get("port") else host,
         started=facts["started"],
         state=state,
         model=facts.get("model", "?"),
@@ -459,20 +473,23 @@ def _restarts(record: Record, server: Server, t: dict[str, str]) -> list[str]:
     earlier = [s for s in record.servers if s.restarted_as == server.key]
     for run in earlier:
         line = t["restart"].format(started=run.facts["started"], beat=f"{run.last_beat:{STAMP}}")
-        lines.append(f"{line}; {_outage(run.outage, t)}" if run.outage else line)
+        lines.append(f"{line}; {_outage(run.outage, run.models, t)}" if run.outage else line)
         lines += _restarts(record, run, t)
     return lines
 
 
-def _outage(outage: Outage, t: dict[str, str]) -> str:
-    """When an outage began and ended and how many requests were answered 503 in it."""
+def _outage(outage: Outage, served: list[str], t: dict[str, str]) -> str:
+    """When an outage began and ended (told by requests for the models its server `served`)
+    and how many of them the audit log holds as answered 503 in it, and which it cannot."""
+    models = ", ".join(f"`{model}`" for model in served) or "?"
     ended = (
-        t["outage_ended"].format(ended=f"{outage.ended:{STAMP}}")
+        t["outage_ended"].format(ended=f"{outage.ended:{STAMP}}", models=models)
         if outage.ended
-        else t["outage_open"]
+        else t["outage_open"].format(models=models)
     )
     return t["outage"].format(
         since=f"{outage.since:{STAMP}}",
+        models=models,
         ended=ended,
         refused=_count(outage.refused, t["requests_one"], t["requests"]),
     )

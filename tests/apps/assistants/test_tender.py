@@ -56,9 +56,7 @@ def test_planted_violations_are_found_with_their_paragraph_and_page(planted: Pat
     assert set(by_rule) == {"produktneutral", "angebotsfrist", "zuschlagskriterien",
                             "barrierefreiheit"}  # fmt: skip
     brand = by_rule["produktneutral"]
-    assert (
-        brand.source == "§ 31 Abs. 6 VgV; § 7EU Abs. 2 VOB/A; § 23 Abs. 5 UVgO" and brand.page == 1
-    )
+    assert brand.source == "§ 31 Abs. 6 VgV" and brand.page == 1
     assert "Hersteller: Apple iPad Air." in brand.passage
     assert [f.passage for f in findings if f.rule == "produktneutral"] == [brand.passage]
     deadline = by_rule["angebotsfrist"]
@@ -312,9 +310,7 @@ def test_the_server_checks_a_pasted_draft_in_the_clients_language(model_dir: Pat
     body = german.json()
     assert german.status_code == 200 and body["errors"] == 3
     rules = {f["rule"]: f for f in body["findings"]}
-    assert (
-        rules["produktneutral"]["source"] == "§ 31 Abs. 6 VgV; § 7EU Abs. 2 VOB/A; § 23 Abs. 5 UVgO"
-    )
+    assert rules["produktneutral"]["source"] == "§ 31 Abs. 6 VgV"
     assert "Hersteller: Apple iPad Air." in rules["produktneutral"]["passage"]
     assert (
         rules["barrierefreiheit"]["title"] == "Barrierefreiheit fehlt: der Entwurf sagt nichts dazu"

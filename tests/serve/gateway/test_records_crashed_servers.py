@@ -7,9 +7,13 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import httpx
 from sqlalchemy import Engine, insert, select
 
 from gemeingut.serve.gateway.identity import utcnow
@@ -50,13 +54,14 @@ def _registered(engine: Engine, machine: str, pid: int, started: datetime, beat:
     return process_key(machine, pid)
 
 
-def _answered(engine: Engine, at: datetime, status: int) -> None:
+def _answered(engine: Engine, at: datetime, status: int, model: str = "m") -> None:
     with writing(engine) as conn:
         conn.execute(
             insert(audit_log).values(
                 at=at,
-                request_id=f"r{at.timestamp()}",
+                request_id=f"r{at.timestamp()}{model}",
                 route="/v1/chat",
+                model=model,
                 status=status,
                 decision="allowed" if status == 200 else "queue_full",
             )
@@ -121,7 +126,7 @@ def test_a_killed_and_restarted_server_is_one_deployment_with_its_outage(
     assert f"am {started:{STAMP}} gestartete lief bis zu seinem letzten Lebenszeichen am " in under
     assert f"Lebenszeichen am {beat:{STAMP}} und wurde nicht ordnungsgemäß beendet" in under
     assert f"Ausfall ab {beat:{STAMP}}: endete am {back:{STAMP}}" in under
-    assert "2 Anfragen in dieser Zeit mit 503 beantwortet" in under
+    assert "2 Anfragen an `m` in dieser Zeit mit 503 beantwortet, die das Protokoll" in under
     servers = {s["key"]: s for s in as_json(record)["servers"]}
     assert servers[old]["state"] == "restarted" and servers[old]["restarted_as"] == new
     assert servers[old]["outage"]["answered_503"] == 2
@@ -138,7 +143,10 @@ def test_a_silent_server_says_its_outage_so_far(store_url: str) -> None:
     _answered(engine, beat + timedelta(minutes=1), 503)
     said = render_record(read_record(engine, ControllerFacts(), now), "en")
     line = next(line for line in said.splitlines() if "to `http://gpu-1:8000`;" in line)
-    assert f"outage from {beat:{STAMP}}: no request answered since; 1 request answered 503" in line
+    assert (
+        f"outage from {beat:{STAMP}}: no request for `m` answered successfully since; "
+        "1 request for `m` answered 503 in it that the audit log holds"
+    ) in line
 
 
 def test_a_model_name_with_a_comma_stays_whole(store_url: str) -> None:
@@ -148,8 +156,26 @@ def test_a_model_name_with_a_comma_stays_whole(store_url: str) -> None:
     later = now + timedelta(minutes=1)
     record_deployment(engine, deployment_facts("m2", None, 30, None, later), "b")
     record = read_record(engine, ControllerFacts(), later)
-    assert "Sprachmodells `m2`, `Modell, klein` mit" in render_record(record)
+    assert "Betrieb der Sprachmodelle `m2`, `Modell, klein` mit" in render_record(record)
     assert as_json(record)["deployment"]["model"] == ["m2", "Modell, klein"]
+
+
+def _serving_on(port: str, *args: str) -> subprocess.Popen:
+    """`gemeingut serve ARGS --port PORT` (the port a killed server listened on: a restart
+    as an operator does it), once its /health answers."""
+    command = [sys.executable, "-m", "gemeingut.cli", "serve", *args, "--port", port]
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(600):
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                return server
+        except httpx.HTTPError:
+            if server.poll() is not None:
+                break
+            time.sleep(0.2)
+    server.kill()
+    server.wait()
+    raise RuntimeError("gemeingut serve did not start again on its port")
 
 
 def test_a_real_server_killed_and_started_again_is_one_deployment(
@@ -160,7 +186,8 @@ def test_a_real_server_killed_and_started_again_is_one_deployment(
     lists the deployment once, the killed run ended at that heartbeat."""
     db = tmp_path / "gateway.db"
     engine = open_store(str(db))
-    server, _ = start_serving(str(model_dir), MODEL_NAME, "--db", str(db))
+    server, url = start_serving(str(model_dir), MODEL_NAME, "--db", str(db))
+    port = url.rsplit(":", 1)[1]
     try:
         os.kill(server.pid, signal.SIGKILL)
         server.wait(timeout=10)
@@ -169,7 +196,7 @@ def test_a_real_server_killed_and_started_again_is_one_deployment(
             server.kill()
     with engine.connect() as conn:
         [killed] = conn.execute(select(server_processes)).mappings().all()
-    server, _ = start_serving(str(model_dir), MODEL_NAME, "--db", str(db))
+    server = _serving_on(port, str(model_dir), "--model-name", MODEL_NAME, "--db", str(db))
     try:
         record = read_record(engine, ControllerFacts(), utcnow())
     finally:
@@ -179,6 +206,7 @@ def test_a_real_server_killed_and_started_again_is_one_deployment(
     states = {s.key: (s.state, s.last_beat) for s in record.servers}
     assert states[old] == ("restarted", killed["beat_at"].replace(microsecond=0))
     assert [s.state for s in record.counted] == ["running"]
+    assert {s.facts["port"] for s in record.servers} == {port}  # the port it listened on
     said = render_record(record)
     listed = [
         line for line in said.splitlines() if line.startswith("- `") and "gestartet am" in line
