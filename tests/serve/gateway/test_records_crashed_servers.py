@@ -34,9 +34,10 @@ from gemeingut.serve.gateway.records_servers import (
 )
 from gemeingut.serve.gateway.records_text import render_record
 from gemeingut.serve.gateway.store import open_store, writing
-from gemeingut.serve.gateway.tables import audit_log, server_processes
+from gemeingut.serve.gateway.tables import server_processes
 from tests.http_server import start_serving
 from tests.serve.conftest import MODEL_NAME
+from tests.serve.gateway.audit_rows import answered
 
 ENGINE = "http://gpu-1:8000"
 GUIDE = Path(__file__).parents[3] / "docs" / "operating.md"
@@ -52,20 +53,6 @@ def _registered(engine: Engine, machine: str, pid: int, started: datetime, beat:
             )
         )
     return process_key(machine, pid)
-
-
-def _answered(engine: Engine, at: datetime, status: int, model: str = "m") -> None:
-    with writing(engine) as conn:
-        conn.execute(
-            insert(audit_log).values(
-                at=at,
-                request_id=f"r{at.timestamp()}{model}",
-                route="/v1/chat",
-                model=model,
-                status=status,
-                decision="allowed" if status == 200 else "queue_full",
-            )
-        )
 
 
 def test_a_long_running_server_that_crashed_counts_from_its_last_heartbeat(
@@ -108,12 +95,12 @@ def test_a_killed_and_restarted_server_is_one_deployment_with_its_outage(
     facts = deployment_facts("m", ENGINE, 30, None, started)
     record_deployment(engine, facts, old)
     reclaim(engine, now)  # the restart frees what the killed process held
-    _answered(engine, beat - timedelta(minutes=5), 200)  # before: not in the outage
-    _answered(engine, beat + timedelta(minutes=1), 503)
-    _answered(engine, beat + timedelta(minutes=2), 503)
+    answered(engine, beat - timedelta(minutes=5), 200)  # before: not in the outage
+    answered(engine, beat + timedelta(minutes=1), 503)
+    answered(engine, beat + timedelta(minutes=2), 503)
     back = beat + timedelta(minutes=10)
-    _answered(engine, back, 200)
-    _answered(engine, back + timedelta(minutes=1), 503)  # after it ended
+    answered(engine, back, 200)
+    answered(engine, back + timedelta(minutes=1), 503)  # after it ended
     new = _registered(engine, "gw-9", 5151, now - timedelta(minutes=20), now)
     restart = deployment_facts("m", ENGINE, 30, None, now - timedelta(minutes=20))
     record_deployment(engine, restart, new)
@@ -140,7 +127,7 @@ def test_a_silent_server_says_its_outage_so_far(store_url: str) -> None:
     beat = now - timedelta(minutes=30)
     key = _registered(engine, "gw-9", 4242, now - timedelta(hours=1), beat)
     record_deployment(engine, deployment_facts("m", ENGINE, 30, None, beat), key)
-    _answered(engine, beat + timedelta(minutes=1), 503)
+    answered(engine, beat + timedelta(minutes=1), 503)
     said = render_record(read_record(engine, ControllerFacts(), now), "en")
     line = next(line for line in said.splitlines() if "to `http://gpu-1:8000`;" in line)
     assert (

@@ -27,7 +27,8 @@ from gemeingut.serve.gateway.records import (
 from gemeingut.serve.gateway.records_servers import STAMP, process_key
 from gemeingut.serve.gateway.records_text import TEXT, render_record
 from gemeingut.serve.gateway.store import open_store, writing
-from gemeingut.serve.gateway.tables import audit_log, server_processes
+from gemeingut.serve.gateway.tables import server_processes
+from tests.serve.gateway.audit_rows import answered
 
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 
@@ -40,20 +41,6 @@ def _registered(engine: Engine, pid: int, started: datetime, beat: datetime) -> 
             )
         )
     return process_key("gw-9", pid)
-
-
-def _answered(engine: Engine, at: datetime, status: int, model: str, decision: str) -> None:
-    with writing(engine) as conn:
-        conn.execute(
-            insert(audit_log).values(
-                at=at,
-                request_id=f"r{at.timestamp()}{model}",
-                route="/v1/chat/completions",
-                model=model,
-                status=status,
-                decision=decision,
-            )
-        )
 
 
 def _two_servers(engine: Engine, now: datetime, second_port: int | None) -> tuple[str, str]:
@@ -80,12 +67,12 @@ def test_an_outage_ends_with_a_request_for_the_model_that_server_served(store_ur
     now = utcnow().replace(microsecond=0)
     a, _ = _two_servers(engine, now, None)
     beat = now - timedelta(minutes=30)
-    _answered(engine, beat + timedelta(minutes=2), 200, "tiny-b", "allowed")
-    _answered(engine, beat + timedelta(minutes=3), 503, "tiny-b", "queue_full")
-    _answered(engine, beat + timedelta(minutes=4), 404, "tiny", "model_not_found")
-    _answered(engine, beat + timedelta(minutes=5), 503, "tiny", "queue_full")
+    answered(engine, beat + timedelta(minutes=2), 200, "tiny-b", "allowed")
+    answered(engine, beat + timedelta(minutes=3), 503, "tiny-b", "queue_full")
+    answered(engine, beat + timedelta(minutes=4), 404, "tiny", "model_not_found")
+    answered(engine, beat + timedelta(minutes=5), 503, "tiny", "queue_full")
     back = beat + timedelta(minutes=8)
-    _answered(engine, back, 200, "tiny", "allowed")
+    answered(engine, back, 200, "tiny", "allowed")
     record = read_record(engine, ControllerFacts(), now)
     outage = next(s.outage for s in record.servers if s.key == a)
     assert outage is not None and (outage.ended, outage.refused) == (back, 1)
@@ -159,7 +146,7 @@ def test_the_english_record_holds_no_german_sentence(store_url: str) -> None:
     engine = open_store(store_url)
     now = utcnow().replace(microsecond=0)
     _two_servers(engine, now, 8001)
-    _answered(engine, now - timedelta(minutes=29), 503, "tiny", "queue_full")
+    answered(engine, now - timedelta(minutes=29), 503, "tiny", "queue_full")
     record = read_record(engine, ControllerFacts(), now)
     assert "x_request_id" in record.audit_columns
     result = CliRunner().invoke(
