@@ -505,11 +505,7 @@ def finetune_release_stage(
         **section.model_dump(mode="json", exclude={"paper", "license_file"}),
         "recipe_sha256": sha256_file(recipe_path) if recipe_path else None,
         # only where one is given: releases without a paper keep their ids
-        **(
-            {"paper_sha256": source_fingerprint(section.paper, suffixes=None)}
-            if section.paper
-            else {}
-        ),
+        **({"paper_sha256": _paper_key(section.paper)} if section.paper else {}),
     }
     inputs = {"finetune": tuned.id, "base": facts.fingerprint}
     if audit is not None:
@@ -531,6 +527,16 @@ def finetune_release_stage(
         return built
 
     return place("release", inputs, params, build, hashed=_published_digests)
+
+
+def _paper_key(paper: Path) -> str:
+    """The paper as the bundle will hold it (`release_paper.paper_fingerprint`), so that
+    `reproduce`, which gives it again from the bundle, makes the same release."""
+    from gemeingut.release.release_paper import paper_fingerprint
+
+    if not paper.exists():
+        raise missing_input(paper)
+    return paper_fingerprint(paper)
 
 
 def _refuse_changed_finetuning_data(tuned: Artifact, out: Path) -> None:

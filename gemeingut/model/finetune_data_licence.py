@@ -14,12 +14,14 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from gemeingut.data.licenses import decide, licence_ids
+from gemeingut.audit.finetuning_data import is_jsonl_file
+from gemeingut.data.licence_families import same_licence
+from gemeingut.data.licenses import decide
 from gemeingut.data.publish.licenses import needs_attribution
 from gemeingut.data.shards import SHARD_DIR
 from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _, plural, quoted
-from gemeingut.model.finetune_line_licences import LICENCE_FIELD, is_jsonl, line_licences
+from gemeingut.model.finetune_line_licences import LICENCE_FIELD, line_licences
 from gemeingut.recipe import FinetuneSection
 from gemeingut.release.openness.licences import content_licence
 
@@ -67,7 +69,7 @@ def refuse_contradicted_licence(section: FinetuneSection) -> None:
     if given is None:
         return
     for path, split in ((section.data, "train"), (section.validation, "validation")):
-        if path is not None and path.is_file() and is_jsonl(path):
+        if path is not None and path.is_file() and is_jsonl_file(path):
             _refuse_lines(path, given)
         elif path is not None and (path / SHARD_DIR).is_dir():
             _refuse_documents(path, split, given)
@@ -75,11 +77,10 @@ def refuse_contradicted_licence(section: FinetuneSection) -> None:
 
 def _refuse_documents(dataset: Path, split: str, given: str) -> None:
     """A curated dataset's documents carry the licences `data curate` kept for them."""
-    wanted = _same(given)
     counts: Counter[str] = Counter()
     for shard in sorted((dataset / SHARD_DIR).glob(f"{split}-*.parquet")):
         counts.update(pq.read_table(shard, columns=["license"])["license"].to_pylist())
-    differ = {own or "": n for own, n in counts.items() if _same(own or "") != wanted}
+    differ = {own or "": n for own, n in counts.items() if not same_licence(own or "", given)}
     if not differ:
         return
     said = [
@@ -102,9 +103,8 @@ def _refuse_documents(dataset: Path, split: str, given: str) -> None:
 
 
 def _refuse_lines(path: Path, given: str) -> None:
-    wanted = _same(given)
     stated = ((n, own) for n, own in line_licences(path) if own is not None)
-    differ = [(n, own) for n, own in stated if _same(own) != wanted]
+    differ = [(n, own) for n, own in stated if not same_licence(own, given)]
     if not differ:
         return
     lines = [
@@ -136,11 +136,6 @@ def _refuse_lines(path: Path, given: str) -> None:
             field=LICENCE_FIELD,
         ),
     )  # fmt: skip
-
-
-def _same(licence: str) -> list[str]:
-    """A licence compared by the ids it names, whatever their case or order."""
-    return sorted(key.lower() for key in licence_ids(licence)) or [licence.strip().lower()]
 
 
 def refuse_closed_data(

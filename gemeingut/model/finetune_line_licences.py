@@ -10,13 +10,9 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-from gemeingut.data.compressed import JSONL_SUFFIXES, STREAM_ERRORS, open_compressed
+from gemeingut.data.compressed import STREAM_ERRORS, open_compressed
 
 LICENCE_FIELD = "license"  # the field `data curate` reads a document's licence from
-
-
-def is_jsonl(path: Path) -> bool:
-    return path.name.lower().endswith(JSONL_SUFFIXES)
 
 
 def line_licences(path: Path) -> Iterator[tuple[int, str | None]]:

@@ -4,9 +4,11 @@ MANIFEST and verified alike."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
+from gemeingut.hashing import sha256_file, sha256_json
 from gemeingut.release.openness.evidence import PAPER_DIR
 
 
@@ -31,3 +33,17 @@ def released_paper(bundle: Path) -> Path | None:
     if not papers:
         return None
     return papers[0] if len(papers) == 1 and papers[0].is_file() else paper
+
+
+def paper_fingerprint(paper: Path) -> str:
+    """What identifies the paper of a release (its stage's key): the files `copy_paper` puts in
+    `paper/`, not the path given. `reproduce` gives a paper that was a folder of one file
+    (hidden files left out) again as that file (`released_paper`): the same release."""
+    files = {paper.name: paper} if paper.is_file() else {}
+    for folder, subfolders, names in os.walk(paper, followlinks=True):
+        subfolders[:] = sorted(name for name in subfolders if not name.startswith("."))
+        for name in names:
+            if not name.startswith("."):
+                path = Path(folder, name)
+                files[path.relative_to(paper).as_posix()] = path
+    return "sha256:" + sha256_json({rel: sha256_file(path) for rel, path in sorted(files.items())})

@@ -87,3 +87,18 @@ def test_lines_without_a_licence_beside_licensed_ones_leave_it_unknown(tmp_path:
         "unknown (give those lines their licence)"
     )
     assert rated["osai_index"]["datasources_endmodel"]["class"] == "partial"
+
+
+def test_lines_naming_the_same_licences_under_other_terms_are_refused(tmp_path: Path) -> None:
+    """A licence is compared by its terms (`same_licence`), not by the ids it names: lines that
+    grant both licences at once are no choice between them, and one written in another case
+    or order is the licence given."""
+    lines = [
+        {"prompt": "Frage?", "completion": " Antwort.", "license": own}
+        for own in ("cc0-1.0 OR MIT", "CC0-1.0 AND MIT")
+    ]
+    data = write_jsonl(tmp_path / "docs.jsonl", lines)
+    result = _tune(tmp_path, data, "--data-license", "MIT OR CC0-1.0")
+    said = " ".join(result.output.split())
+    assert result.exit_code == 2, said
+    assert "Zeile 2 nennt CC0-1.0 AND MIT" in said and "Zeile 1" not in said, said

@@ -114,3 +114,22 @@ def test_the_notice_says_the_bases_notices_apply_to_this_model(with_paper: Path)
     notice = (with_paper / "NOTICE").read_text("utf-8")
     assert "die Hinweise (NOTICE) des Basismodells gelten auch für dieses Modell." in notice
     assert "gelten für es" not in notice
+
+
+def test_a_paper_folder_of_one_file_is_reproduced_as_the_same_release(
+    tuned: Path, tmp_path: Path
+) -> None:
+    """A paper given as a folder (hidden files in it stay out of `paper/`) holding one file
+    is released again from the bundle as that file: the same paper, so the same release id."""
+    folder = tmp_path / "papier"
+    folder.mkdir()
+    write_paper(folder / "paper.md")
+    (folder / ".DS_Store").write_bytes(b"\0")
+    bundle = _release(tuned, tmp_path / "rel", "--paper", folder)
+    again = invoke(
+        "reproduce", bundle.parent, "--workspace", tmp_path / "again",
+        "--base", tuned.parent / "base", "--json",
+    )  # fmt: skip
+    assert again.exit_code == 0, again.output
+    release = {row["role"]: row for row in json.loads(again.stdout)["artifacts"]}["release"]
+    assert release["recorded_id"] == release["rebuilt_id"], release

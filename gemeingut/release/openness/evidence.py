@@ -16,11 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gemeingut.audit.finetuning_data import is_jsonl_file
 from gemeingut.data.shards import CURATED_DIR, DATASET_RECORD
 from gemeingut.errors import VerifyError
 from gemeingut.i18n import _
 from gemeingut.json_records import record_lines, why_unreadable
-from gemeingut.model.finetune_line_licences import is_jsonl, line_licences
+from gemeingut.model.finetune_line_licences import line_licences
 from gemeingut.parquet_records import parquet_table
 from gemeingut.release.layout import (
     FINETUNE_DATA,
@@ -43,6 +44,7 @@ CODE_LICENCE_FILE = f"{TRAINING_CODE}/LICENSE"
 
 # Records beside a fine-tune's copy of a curated dataset: not fine-tuning data themselves.
 CURATED_RECORDS = frozenset({"stats.json", DATASET_RECORD})
+NO_LICENCE = "NOASSERTION"  # SPDX's word for a document that names no licence
 
 
 @dataclass
@@ -159,7 +161,7 @@ def data_licences(bundle: Path, folder: str, stated: dict[str, tuple[str, str]])
         table = parquet_table(shard, rel, ["license", "source"])  # damaged: named, in words
         pairs = Counter(zip(table["license"].to_pylist(), table["source"].to_pylist(), strict=True))
         for (licence, source), count in pairs.items():
-            found.add(licence or "NOASSERTION", source or "unknown", count, rel)
+            found.add(licence or NO_LICENCE, source or "unknown", count, rel)
     for where, (licence, source) in stated.items():
         finetuning = root / where
         for item in sorted(finetuning.rglob("*")) if finetuning.is_dir() else []:
@@ -181,10 +183,10 @@ def data_licences(bundle: Path, folder: str, stated: dict[str, tuple[str, str]])
 def _per_line(path: Path, stated: str) -> Counter[str]:
     """A file's examples by licence: a JSONL line's own (`license`, as `data curate` reads it;
     an empty one counts as none) where it states one, else the licence stated for the file."""
-    if not is_jsonl(path):
+    if not is_jsonl_file(path):
         return Counter({stated: 1})
     counts = Counter(
-        stated if own is None else own or "NOASSERTION" for _line, own in line_licences(path)
+        stated if own is None else own or NO_LICENCE for _line, own in line_licences(path)
     )
     return counts or Counter({stated: 1})  # unreadable as records: the file stands for itself
 

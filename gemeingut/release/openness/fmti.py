@@ -46,6 +46,7 @@ from gemeingut.release.openness.curated_data import curated_datasets, uncurated_
 from gemeingut.release.openness.evidence import (
     DATA_STATEMENT,
     LOCKFILE,
+    NO_LICENCE,
     TECHNICAL_REPORT,
     Evidence,
 )
@@ -337,4 +338,4 @@ def _licence_row(rating: dict[str, Any]) -> Row:
 
 def _all_documents_licensed(evidence: Evidence) -> bool:
     data = evidence.training_data
-    return bool(data.files) and not data.documents.get("NOASSERTION")
+    return bool(data.files) and not data.documents.get(NO_LICENCE)

@@ -12,16 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gemeingut.audit.finetuning_data import DATA_DIR
+from gemeingut.audit.finetuning_data import DATA_DIR, is_jsonl_file
 from gemeingut.i18n import Message, _, plural
-from gemeingut.model.finetune_line_licences import LICENCE_FIELD, is_jsonl, line_licences
+from gemeingut.model.finetune_line_licences import LICENCE_FIELD, line_licences
 from gemeingut.release.finetune_publication import trained_on
-from gemeingut.release.openness.evidence import data_licences
+from gemeingut.release.openness.evidence import NO_LICENCE, data_licences
 from gemeingut.release.openness.licences import collection_expression
 from gemeingut.release.openness.sentences import joined
 from gemeingut.workspace import ARTIFACT_FILE
-
-NO_LICENCE = "NOASSERTION"  # what the bundle's reading counts a document without one under
 
 
 @dataclass(frozen=True)
@@ -127,7 +125,7 @@ def fine_tuning_data_licence(
 def _own_licences(folder: Path, files: list[str]) -> int:
     """How many examples of the files given state a licence of their own."""
     paths = (folder / f for f in files)
-    return sum(own is not None for p in paths if is_jsonl(p) for _n, own in line_licences(p))
+    return sum(own is not None for p in paths if is_jsonl_file(p) for _n, own in line_licences(p))
 
 
 def _lines_unlicensed(count: int, files: list[str]) -> Message:

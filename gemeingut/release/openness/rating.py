@@ -32,6 +32,7 @@ from gemeingut.release.openness.evidence import (
     CODE_LICENCE_FILE,
     DATA_STATEMENT,
     LOCKFILE,
+    NO_LICENCE,
     PAPER_DIR,
     TECHNICAL_REPORT,
     DataLicences,
@@ -158,7 +159,7 @@ def rate(evidence: Evidence) -> dict[str, Any]:
     documented = (
         by_name["Data card"].present
         and by_name["Datasets"].present
-        and not data.documents.get("NOASSERTION")
+        and not data.documents.get(NO_LICENCE)
     )
     osaid = osaid_gate(
         parts,
