@@ -23,9 +23,10 @@ from pydantic import (
 
 from gemeingut.data.filters.settings import FilterSettings
 from gemeingut.data.publish.metadata import PublicationInfo
-from gemeingut.errors import RecipeError
+from gemeingut.errors import InputError, RecipeError
 from gemeingut.i18n import DocumentLanguage, Message, _, text
-from gemeingut.i18n.validation import problem
+from gemeingut.i18n.validation import PROBLEMS, problem
+from gemeingut.json_records import read_utf8
 from gemeingut.recipe_lines import KeyLines
 from gemeingut.toml_problems import toml_problem
 
@@ -515,7 +516,7 @@ def audit_section(config: Path | None, overrides: dict[str, Any]) -> AuditSectio
     """Audit settings of a single `gemeingut audit` command: a TOML file (an `[audit]` table
     or its keys at the top), then the command-line options."""
     origin = _origin(config)
-    raw, lines = _read_toml(config) if config else ({}, KeyLines({}))
+    raw, lines = _read_toml(config, CONFIG_FILE) if config else ({}, KeyLines({}))
     if "audit" in raw:
         raw, lines = raw["audit"], lines.under(("audit",))
     lines = lines.besides(tuple(k.split(".")) for k, v in overrides.items() if v is not None)
@@ -558,7 +559,7 @@ def data_section(
     The config file holds the keys of a recipe's `[data]` section (top level or under
     `[data]`); its sources come from the command line.
     """
-    raw, lines = _read_toml(config) if config else ({}, KeyLines({}))
+    raw, lines = _read_toml(config, CONFIG_FILE) if config else ({}, KeyLines({}))
     if "data" in raw:
         raw, lines = raw["data"], lines.under(("data",))
     if "sources" in raw:
@@ -581,15 +582,38 @@ def publication_info(path: Path) -> PublicationInfo:
     keys at the top level."""
     raw, lines = _read_toml(path, INFO_FILE)
     data = raw.get("data")
-    if isinstance(data, dict) and "publication" in data:
+    if isinstance(data, dict):  # a whole recipe: its prose is [data.publication] and no more
+        if not isinstance(data.get("publication"), dict):
+            raise _no_publication(path, data, lines)
         raw, lines = data["publication"], lines.under(("data", "publication"))
     return _validated(PublicationInfo, raw, lines, path, unknown=INFO_KEYS)
 
 
-# What a TOML file is, as its errors name it: a recipe, or the prose `data publish --info` reads
-# (a user who typed `--info x.toml` was told „Rezept x.toml nicht gefunden“).
+def _no_publication(path: Path, data: dict[str, Any], lines: KeyLines) -> RecipeError:
+    """A recipe given as `--info` without its prose: said once, at the table that likely
+    misspells it (`[data.publikation]`), not as every other section being unknown to an info
+    file."""
+    close = difflib.get_close_matches("publication", [str(k) for k in data], n=1, cutoff=0.6)
+    if close:
+        key = f"data.{close[0]}"
+        where = f"{_place(path, lines.line(('data', close[0])))}: {key}"
+        said = _("{problem}; did you mean {key}?", problem=PROBLEMS["extra_forbidden"],
+                 key="data.publication")  # fmt: skip
+    else:
+        where = _place(path, lines.line(("data",)))
+        said = _("the recipe has no [data.publication] table")
+    return RecipeError(
+        _("{field}: {problem}", field=where, problem=said),
+        _("write the prose under [data.publication], as examples/demo/recipe.toml does"),
+    )
+
+
+# What a TOML file is, as its errors name it: a recipe, the prose `data publish --info` reads
+# or the settings `--config` gives (a user who typed `--info x.toml` or `--config x.toml` was
+# told „Rezept x.toml nicht gefunden“).
 RECIPE = _("recipe")
 INFO_FILE = _("info file")
+CONFIG_FILE = _("config file")
 INFO_KEYS = _(
     "remove or correct the unknown key; the [data.publication] section of "
     "examples/demo/recipe.toml shows every key an info file can hold"
@@ -599,17 +623,12 @@ INFO_KEYS = _(
 def _read_toml(path: Path, what: Message = RECIPE) -> tuple[dict[str, Any], KeyLines]:
     """The file's tables and the line of each key, for errors that say where."""
     try:
-        source = path.read_text(encoding="utf-8")
+        source = read_utf8(path)  # the system's and the decoder's reasons in the reader's words
+    except InputError as error:
+        said = _("{field}: {problem}", field=what, problem=error.message)
+        raise RecipeError(said, error.hint) from None
+    try:
         raw = tomllib.loads(source)
-    except FileNotFoundError:
-        raise RecipeError(
-            _("{what} {path} not found", what=what, path=path), _("check the path")
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RecipeError(
-            _("{what} {path} cannot be read: {error}", what=what, path=path, error=exc),
-            _("check the file"),
-        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise RecipeError(toml_problem(path, exc), _("fix the TOML syntax there")) from None
     return raw, KeyLines.of(source, raw)

@@ -418,6 +418,9 @@ def release_stage(
             _("release.paper: {path} does not exist", path=paper),
             _("give the path of the paper (a file or folder), relative to the recipe"),
         )
+    from gemeingut.release.release_paper import refuse_unusable_paper
+
+    refuse_unusable_paper(paper)
     params = {
         **section.model_dump(mode="json", exclude={"paper", "license_file"}),
         "recipe_sha256": sha256_file(recipe_path) if recipe_path else None,
@@ -532,10 +535,11 @@ def finetune_release_stage(
 def _paper_key(paper: Path) -> str:
     """The paper as the bundle will hold it (`release_paper.paper_fingerprint`), so that
     `reproduce`, which gives it again from the bundle, makes the same release."""
-    from gemeingut.release.release_paper import paper_fingerprint
+    from gemeingut.release.release_paper import paper_fingerprint, refuse_unusable_paper
 
     if not paper.exists():
         raise missing_input(paper)
+    refuse_unusable_paper(paper)
     return paper_fingerprint(paper)
 
 

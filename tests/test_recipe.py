@@ -49,7 +49,7 @@ def test_missing_section_and_bad_toml_are_named(tmp_path: Path) -> None:
         load_recipe(write(tmp_path, no_release))
     with pytest.raises(RecipeError, match="kein gültiges TOML"):
         load_recipe(write(tmp_path, "name = \n"))
-    with pytest.raises(RecipeError, match="nicht gefunden"):
+    with pytest.raises(RecipeError, match=r"Rezept: .*missing\.toml existiert nicht"):
         load_recipe(tmp_path / "missing.toml")
 
 

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import reduce
 from typing import Any
 
 from gemeingut.data.licence_hints import meant_expression
 from gemeingut.data.readers import FOLDER_SUFFIXES, Unread, infer_format, unread_files
 from gemeingut.data.tasks import Task
 from gemeingut.errors import InputError
-from gemeingut.i18n import Message, _, plural
+from gemeingut.i18n import Message, _, listed, plural
 from gemeingut.recipe import SourceSpec
 from gemeingut.release.openness.sentences import joined
 
@@ -159,7 +158,7 @@ def _files(files: dict[str, int]) -> Message | str:
         f"{count} × {suffix}" if suffix else _("{count} × without suffix", count=count)
         for suffix, count in files.items()
     ]
-    return reduce(lambda items, item: _("{items}, {item}", items=items, item=item), said)
+    return listed(said)
 
 
 def _folders(folders: dict[str, int]) -> str:

@@ -16,7 +16,7 @@ import numbers
 import os
 import re
 import string
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
@@ -164,6 +164,15 @@ def plural(count: int, one: Message, other: Message, none: Message | None = None
     if count == 0 and none is not None:
         return none
     return one if count == 1 else other
+
+
+def listed(items: Sequence[Message | str]) -> Message | str:
+    """Items as a list in running text, "a, b, c", each rendered in the language of the
+    whole; at least one item."""
+    shown = items[0]
+    for item in items[1:]:
+        shown = _("{items}, {item}", items=shown, item=item)
+    return shown
 
 
 def quoted(names: list[str]) -> Message:

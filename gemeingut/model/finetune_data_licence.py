@@ -9,10 +9,7 @@ for the whole data that its own lines or documents contradict: each keeps the li
 from __future__ import annotations
 
 from collections import Counter
-from functools import reduce
 from pathlib import Path
-
-import pyarrow.parquet as pq
 
 from gemeingut.audit.finetuning_data import is_jsonl_file
 from gemeingut.data.licence_families import same_licence
@@ -20,8 +17,9 @@ from gemeingut.data.licenses import decide
 from gemeingut.data.publish.licenses import needs_attribution
 from gemeingut.data.shards import SHARD_DIR
 from gemeingut.errors import InputError
-from gemeingut.i18n import Message, _, plural, quoted
+from gemeingut.i18n import Message, _, listed, plural, quoted
 from gemeingut.model.finetune_line_licences import LICENCE_FIELD, line_licences
+from gemeingut.parquet_records import parquet_table
 from gemeingut.recipe import FinetuneSection
 from gemeingut.release.openness.licences import content_licence
 
@@ -79,7 +77,8 @@ def _refuse_documents(dataset: Path, split: str, given: str) -> None:
     """A curated dataset's documents carry the licences `data curate` kept for them."""
     counts: Counter[str] = Counter()
     for shard in sorted((dataset / SHARD_DIR).glob(f"{split}-*.parquet")):
-        counts.update(pq.read_table(shard, columns=["license"])["license"].to_pylist())
+        named = shard.relative_to(dataset.parent).as_posix()  # damaged: named, in words
+        counts.update(parquet_table(shard, named, ["license"])["license"].to_pylist())
     differ = {own or "": n for own, n in counts.items() if not same_licence(own or "", given)}
     if not differ:
         return
@@ -93,7 +92,7 @@ def _refuse_documents(dataset: Path, split: str, given: str) -> None:
             "--data-license {given} contradicts: {said}",
             dataset=dataset.name,
             given=given,
-            said=reduce(lambda items, item: _("{items}, {item}", items=items, item=item), said),
+            said=listed(said),
         ),
         _(
             "leave out --data-license: the documents of a curated dataset count under the "
@@ -115,10 +114,7 @@ def _refuse_lines(path: Path, given: str) -> None:
         "path": path.name,
         "field": LICENCE_FIELD,
         "given": given,
-        "lines": reduce(
-            lambda items, item: _("{items}, {item}", items=items, item=item),
-            [*lines, *(["…"] if len(differ) > _SHOWN_LINES else [])],
-        ),
+        "lines": listed([*lines, *(["…"] if len(differ) > _SHOWN_LINES else [])]),
     }
     raise InputError(
         plural(

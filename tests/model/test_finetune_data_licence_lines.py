@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from gemeingut.i18n import text
+from gemeingut.release.openness.folder_data_licence import fine_tuning_data_licence
 from gemeingut.release.openness.foreign import rate_folder
 from tests.corpus import open_documents, write_jsonl
 from tests.release.test_openness_rate_finetune import base_folder
@@ -58,6 +59,21 @@ def test_a_data_licence_a_curated_datasets_documents_contradict_is_refused(
     assert not (tmp_path / "tuned").exists()
 
 
+def test_a_damaged_shard_of_the_curated_dataset_is_named_in_words(tmp_path: Path) -> None:
+    """The licences of a curated dataset's documents are read before training: a shard that
+    cannot be read is named, not a pyarrow traceback."""
+    docs = write_jsonl(tmp_path / "docs.jsonl", open_documents(12))
+    made = invoke("data", "curate", docs, "--out", tmp_path / "ds", "--workers", "1")
+    assert made.exit_code == 0, made.output
+    shard = sorted((tmp_path / "ds").rglob("train-*.parquet"))[0]
+    shard.write_bytes(shard.read_bytes()[:50])
+    result = _tune(tmp_path, tmp_path / "ds", "--data-license", "CC0-1.0")
+    said = " ".join(result.output.split())
+    assert result.exit_code == 2, (said, result.exception)
+    assert f"ds/shards/{shard.name} ist keine lesbare Parquet-Datei" in said, said
+    assert not (tmp_path / "tuned").exists()
+
+
 def test_lines_that_agree_with_the_data_licence_pass(tmp_path: Path) -> None:
     lines = [line for line in _lines() if line.get("license") != "CC-BY-4.0"]
     data = write_jsonl(tmp_path / "docs.jsonl", lines)
@@ -102,3 +118,29 @@ def test_lines_naming_the_same_licences_under_other_terms_are_refused(tmp_path: 
     said = " ".join(result.output.split())
     assert result.exit_code == 2, said
     assert "Zeile 2 nennt CC0-1.0 AND MIT" in said and "Zeile 1" not in said, said
+
+
+def _read(tmp_path: Path, lines: list[dict]) -> tuple[str | None, str]:
+    """The licence a fine-tune's folder holding `lines` as its data is read to have, and why."""
+    (tmp_path / "data").mkdir()
+    write_jsonl(tmp_path / "data" / "docs.jsonl", lines)
+    read = fine_tuning_data_licence(tmp_path, {}, {"path_name": "docs.jsonl"})
+    return read.licence, text(read.said, "en")
+
+
+def test_one_line_stating_its_licence_is_said_in_the_singular(tmp_path: Path) -> None:
+    licence, said = _read(tmp_path, [{"prompt": "Frage?", "license": "CC0-1.0"}])
+    assert licence == "CC0-1.0"
+    assert (
+        said
+        == "an example of data/docs.jsonl states its own licence in its field 'license': CC0-1.0"
+    )
+
+
+def test_lines_whose_licence_field_is_empty_state_none(tmp_path: Path) -> None:
+    """An empty `license` states no licence: with no line that states one, the licence is
+    unknown as for lines without the field, not because of lines that do state one."""
+    licence, said = _read(tmp_path, [{"prompt": "Frage?", "license": ""}] * 2)
+    assert licence is None
+    assert "while others do" not in said, said
+    assert said.startswith("the fine-tuning data (data/docs.jsonl) was given as files"), said

@@ -133,3 +133,40 @@ def test_a_paper_folder_of_one_file_is_reproduced_as_the_same_release(
     assert again.exit_code == 0, again.output
     release = {row["role"]: row for row in json.loads(again.stdout)["artifacts"]}["release"]
     assert release["recorded_id"] == release["rebuilt_id"], release
+
+
+def test_a_paper_folder_without_files_is_refused_before_the_release(
+    tuned: Path, tmp_path: Path
+) -> None:
+    """A folder of hidden files only is no paper: refused in words, nothing built (its bundle
+    would carry an empty `paper/` that no MANIFEST lists, and fail its own `verify`)."""
+    folder = tmp_path / "papier"
+    (folder / ".git").mkdir(parents=True)
+    write_paper(folder / ".git" / "paper.md")
+    (folder / ".DS_Store").write_bytes(b"\0")
+    made = invoke(
+        "release", "--finetuned", tuned, "--name", "winzig", "--out", tmp_path / "rel",
+        "--license", "Apache-2.0", "--paper", folder,
+    )  # fmt: skip
+    said = " ".join(made.output.split())
+    assert made.exit_code == 2, said
+    assert f"das Paper {folder} ist ein Ordner ohne Dateien" in said, said
+    assert "Traceback" not in said and not (tmp_path / "rel" / "bundle").exists()
+
+
+def test_a_paper_folder_with_a_link_to_nothing_is_refused_in_words(
+    tuned: Path, tmp_path: Path
+) -> None:
+    """Copying it failed half-way with Python's list of (source, target, error)."""
+    folder = tmp_path / "papier"
+    folder.mkdir()
+    write_paper(folder / "paper.md")
+    (folder / "anhang.md").symlink_to(tmp_path / "fehlt.md")
+    made = invoke(
+        "release", "--finetuned", tuned, "--name", "winzig", "--out", tmp_path / "rel",
+        "--license", "Apache-2.0", "--paper", folder,
+    )  # fmt: skip
+    said = " ".join(made.output.split())
+    assert made.exit_code == 2, said
+    assert f"das Paper {folder}: anhang.md ist keine Datei" in said, said
+    assert not (tmp_path / "rel" / "bundle").exists()

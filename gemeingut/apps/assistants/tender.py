@@ -77,17 +77,23 @@ def check_tender(path: Path, rules: list[Rule], language: str = "de") -> list[Fi
 def check_piped(data: bytes, rules: list[Rule], language: str = "de") -> list[Finding]:
     """The findings of a draft piped in (`assist tender -`, as Unix tools read `-`): read as a
     text file is, its lines numbered for the findings and its encoding found, in a temporary
-    folder that is gone afterwards; a person's text, whose line breaks end no paragraph."""
+    folder that is gone afterwards; a text file's line breaks end no paragraph (`in_items`)."""
     with tempfile.TemporaryDirectory() as folder:
         piped = Path(folder) / "stdin.txt"
         piped.write_bytes(data)
-        passages = read_document(piped)
+        try:
+            passages = read_document(piped)
+        except InputError as exc:  # it names the temporary file, which the person never saw
+            raise InputError(
+                _("standard input: no text in UTF-8, UTF-16 or Windows-1252"),
+                _("pipe in the draft's text; for a PDF, DOCX or ODT draft give its path, not -"),
+            ) from exc
     if not passages:
         raise InputError(
             _("standard input: no text found"),
             _("pipe the draft's text in, e.g. cat entwurf.txt | gemeingut assist tender -"),
         )
-    return check_passages(passages, rules, language, typed=True)
+    return check_passages(passages, rules, language)
 
 
 def check_passages(
@@ -147,10 +153,11 @@ def _check(rule: Rule, cut: list[Sentence], items: list[int], language: str) -> 
 
     if rule.forbidden or rule.forbidden_names:
         named = [i for i, s in enumerate(cut) if _forbids(rule, s.text)]
+        allowing = _allowing(rule, cut, named)
         return [
             finding(cut[i])
             for i in named
-            if not _any(rule.unless, cut[i].text) and not _allowed_after(rule, cut, items, i)
+            if not _any(rule.unless, cut[i].text) and not _allowed_after(cut, items, i, allowing)
         ]
     if rule.required:
         for group in rule.required:
@@ -196,17 +203,23 @@ def _forbids(rule: Rule, said: str) -> bool:
     )
 
 
-def _allowed_after(rule: Rule, cut: list[Sentence], items: list[int], named: int) -> bool:
-    """Whether a later sentence of the same paragraph or list item allows what sentence
-    `named` names: it matches `unless_after`, names nothing forbidden of its own (its „oder
-    gleichwertig“ is for that) and refers back to it."""
-    same_item = range(named + 1, bisect.bisect_right(items, items[named]))  # items ascend
-    return any(
-        _any(rule.unless_after, cut[later].text)
-        and not _forbids(rule, cut[later].text)
-        and refers_back(cut[named].text, cut[later].text)
-        for later in same_item
-    )
+def _allowing(rule: Rule, cut: list[Sentence], named: list[int]) -> list[int]:
+    """The sentences that may allow what an earlier one names: they match `unless_after` and
+    name nothing forbidden of their own (their „oder gleichwertig“ is for that). Found once,
+    not again for each sentence that names something: a text piped in without blank lines is
+    one paragraph, and a thousand names in it would read it a thousand times."""
+    if not named or not rule.unless_after:
+        return []
+    naming = set(named)
+    return [i for i, s in enumerate(cut) if i not in naming and _any(rule.unless_after, s.text)]
+
+
+def _allowed_after(cut: list[Sentence], items: list[int], named: int, allowing: list[int]) -> bool:
+    """Whether one of the `allowing` sentences after sentence `named`, in the same paragraph or
+    list item, refers back to it and so allows what it names."""
+    end = bisect.bisect_right(items, items[named])  # items ascend
+    later = allowing[bisect.bisect_right(allowing, named) : bisect.bisect_left(allowing, end)]
+    return any(refers_back(cut[named].text, cut[i].text) for i in later)
 
 
 def _periods(rule: Rule, cut: list[Sentence]) -> list[tuple[WrittenDate, WrittenDate, Sentence]]:

@@ -23,7 +23,7 @@ from gemeingut.apps.rag.rerank import Reranker
 from gemeingut.apps.rag.retrieve import Mode, effective_mode, search
 from gemeingut.apps.rag.storage import StoredChunk
 from gemeingut.errors import InputError
-from gemeingut.i18n import _
+from gemeingut.i18n import _, text
 from gemeingut.json_records import json_problem, record_lines
 
 MRR_DEPTH = 10
@@ -71,7 +71,10 @@ def read_questions(path: Path, data: bytes | None = None) -> list[Question]:
     """The questions of a JSONL file (`data`: its bytes where they came another way, piped in
     for `-`); a missing file raises `OSError` (the caller names it in the reader's language),
     anything else wrong an `InputError` naming the line."""
-    data = path.read_bytes() if data is None else data
+    if data is None:
+        data = path.read_bytes()
+    else:  # piped in: its problems name it as the reader knows it, not „-“
+        path = Path(text(_("standard input")))
     try:
         lines = record_lines(data.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:

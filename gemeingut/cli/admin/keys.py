@@ -15,13 +15,13 @@ from gemeingut.cli.admin.safeguards import (
     record_admin_action,
 )
 from gemeingut.cli.admin.tables import print_rows
-from gemeingut.cli.admin.times import iso_utc, point_in_time
+from gemeingut.cli.admin.times import point_in_time
 from gemeingut.cli.app import admin_keys_app
 from gemeingut.cli.common import JsonFlag, say, user_errors
 from gemeingut.errors import InputError
 from gemeingut.i18n import _
 from gemeingut.i18n.visible import visible
-from gemeingut.serve.gateway.local_clock import local_expiry
+from gemeingut.serve.gateway.local_clock import iso_utc, local_expiry
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine

@@ -10,9 +10,8 @@ from typing import Any
 
 import typer
 
-from gemeingut.cli.admin.times import iso_utc
 from gemeingut.i18n import _, current_language, decimal, text
-from gemeingut.serve.gateway.local_clock import local_date_time, local_expiry
+from gemeingut.serve.gateway.local_clock import iso_utc, local_date_time, local_expiry
 
 ID_COLUMNS = ("id", "subject")  # what an operator copies into the next command
 ID_CHARS = 32  # a key id column's width

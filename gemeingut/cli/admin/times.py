@@ -16,11 +16,6 @@ DURATION = re.compile(r"^(\d+)\s*([dhm])$")
 GERMAN_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})(?:[ T]+(\d{1,2}):(\d{2}))?$")
 
 
-def iso_utc(value: datetime) -> str:
-    """A stored (naive UTC) time as ISO 8601 that says it is UTC."""
-    return value.replace(tzinfo=UTC).isoformat().replace("+00:00", "Z")
-
-
 def point_in_time(value: str, future: bool, option: str, day_end: bool = False) -> datetime:
     """Naive UTC, as the tables keep time, for `value` of `option`: `30d`, `12h`, `15m` from
     now (future) or ago; or an ISO or German date/time (31.01.2027 18:00), converted from its

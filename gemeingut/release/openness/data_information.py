@@ -15,9 +15,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import reduce
 
-from gemeingut.i18n import Message, _
+from gemeingut.i18n import Message, _, listed
 
 _SHOWN = 4  # examples of a kind quoted
 
@@ -175,8 +174,8 @@ def said(info: DataInformation, where: Message | str) -> Message:
         if v
     ]
     lacking = [KINDS[k] for k, v in info.found.items() if not v]
-    names = _listed(found) if found else _("nothing about the data")
-    missed = _listed(lacking) if lacking else None
+    names = listed(found) if found else _("nothing about the data")
+    missed = listed(lacking) if lacking else None
     if info.counts:
         if missed is None:
             return _("{where} names {found}", where=where, found=names)
@@ -236,8 +235,3 @@ def _source_key(source: str) -> str:
     same = _SAME_SOURCE.match(source)
     named = next((g for g in same.groups() if g), source) if same else source
     return named.rstrip("/").lower()
-
-
-def _listed(items: list[Message | str]) -> Message | str:
-    """Items as a list in running text: "a, b, c"."""
-    return reduce(lambda items, item: _("{items}, {item}", items=items, item=item), items)

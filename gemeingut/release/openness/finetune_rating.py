@@ -21,7 +21,7 @@ from typing import Any
 
 from gemeingut.data.licenses import decide
 from gemeingut.errors import VerifyError
-from gemeingut.i18n import Message, _, plural, recorded, text
+from gemeingut.i18n import Message, _, listed, plural, recorded, text
 from gemeingut.release.finetune_publication import FINETUNE_STATEMENT
 from gemeingut.release.layout import (
     AUDIT,
@@ -262,10 +262,7 @@ def _recorded_name(record: dict[str, Any]) -> str | None:
 
 def _listed(artifacts: list[str]) -> Message:
     """Artifact names joined, each said in the reader's language (the record keeps English)."""
-    listed = ARTIFACTS[artifacts[0]]
-    for name in artifacts[1:]:
-        listed = _("{items}, {item}", items=listed, item=ARTIFACTS[name])
-    return listed
+    return listed([ARTIFACTS[name] for name in artifacts])
 
 
 def rate_finetune(evidence: Evidence) -> dict[str, Any]:

@@ -73,16 +73,7 @@ def fine_tuning_data_licence(
         return DataLicence(None, None, _unknown(folder, record))
     said, evidence = [], []
     if own:
-        said.append(
-            _(
-                "{count} examples of {files} state their own licence in their field {field!r}: "
-                "{licence}",
-                count=own,
-                files=_shown(files),
-                field=LICENCE_FIELD,
-                licence=collection_expression(list(lines)),
-            )
-        )
+        said.append(_stating(own, files, collection_expression(list(lines))))
         evidence.append(_shown(files))
     if given and (not files or own < sum(lines.values())):
         said.append(
@@ -122,10 +113,23 @@ def fine_tuning_data_licence(
     return DataLicence(collection_expression(licences), ", ".join(evidence), joined(said))
 
 
+def _stating(count: int, files: list[str], licence: str) -> Message:
+    """The examples that state a licence of their own, and the licence they make together."""
+    stated = {"files": _shown(files), "field": LICENCE_FIELD, "licence": licence}
+    return plural(
+        count,
+        _("an example of {files} states its own licence in its field {field!r}: {licence}",
+          **stated),
+        _("{count} examples of {files} state their own licence in their field {field!r}: "
+          "{licence}", count=count, **stated),
+    )  # fmt: skip
+
+
 def _own_licences(folder: Path, files: list[str]) -> int:
-    """How many examples of the files given state a licence of their own."""
+    """How many examples of the files given state a licence of their own (an empty field
+    states none: beside only such lines, no line states one)."""
     paths = (folder / f for f in files)
-    return sum(own is not None for p in paths if is_jsonl_file(p) for _n, own in line_licences(p))
+    return sum(bool(own) for p in paths if is_jsonl_file(p) for _n, own in line_licences(p))
 
 
 def _lines_unlicensed(count: int, files: list[str]) -> Message:

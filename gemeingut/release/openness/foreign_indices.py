@@ -14,11 +14,10 @@ from __future__ import annotations
 import re
 import struct
 from dataclasses import dataclass
-from functools import reduce
 from pathlib import Path
 from typing import Any
 
-from gemeingut.i18n import Message, _, recorded
+from gemeingut.i18n import Message, _, listed, recorded
 from gemeingut.json_records import read_object
 from gemeingut.model.card_header import CARD_FILE, Card
 from gemeingut.model.loading import ADAPTER_CONFIG
@@ -279,8 +278,7 @@ def _licences(checks: dict[str, Any], licence: str | None) -> Grade:
 
 def _listed(names: list[str]) -> Message | str:
     """Component names as a person reads them, in their language (`A, B, C`)."""
-    return reduce(lambda items, item: _("{items}, {item}", items=items, item=item),
-                  [SAID[name] for name in names])  # fmt: skip
+    return listed([SAID[name] for name in names])
 
 
 def _fmti(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gemeingut.i18n import Message, _, recorded, text
+from gemeingut.i18n import Message, _, listed, recorded, text
 from gemeingut.release.openness.mof import Found, classify, mof_document, unfilled
 
 # OSAID 1.0 asks for the complete code used to process the data, train and run the model.
@@ -69,10 +69,7 @@ def _verdict(failed: list[str]) -> Message:
     the card and `openness rate` say it with this one message, in the reader's language."""
     if not failed:
         return _("passes")
-    names: Message | str = REQUIREMENTS.get(failed[0], failed[0])
-    for name in failed[1:]:
-        names = _("{items}, {item}", items=names, item=REQUIREMENTS.get(name, name))
-    return _("fails ({reasons})", reasons=names)
+    return _("fails ({reasons})", reasons=listed([REQUIREMENTS.get(n, n) for n in failed]))
 
 
 def gate_said(osaid: dict[str, Any], language: str) -> str:

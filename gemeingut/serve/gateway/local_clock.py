@@ -23,6 +23,12 @@ from gemeingut.i18n import Message, _
 _ZONE_WORDS = {"CET": _("CET"), "CEST": _("CEST")}
 
 
+def iso_utc(value: datetime) -> str:
+    """A stored (naive UTC) time as ISO 8601 that says it is UTC (`Z`): the form of every
+    time in JSON and exports, the admin tables' and the record of processing activities'."""
+    return value.replace(tzinfo=UTC).isoformat().replace("+00:00", "Z")
+
+
 def local_clock(at: datetime) -> Message:
     """`at` (naive UTC, as the tables keep time) as the server's local time of day with its
     zone: "01:00 (CET)", „01:00 Uhr (MEZ)“."""

@@ -22,7 +22,7 @@ in place, and `missing` lists it: it is never invented.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,7 @@ from gemeingut.serve.backends.address import shown_address
 from gemeingut.serve.gateway.audit_log import ADDRESS_COLUMNS, CONTENT_COLUMNS, unfinished
 from gemeingut.serve.gateway.content_privacy import kinds_replaced, names_kept
 from gemeingut.serve.gateway.leases import LAST_BEAT
+from gemeingut.serve.gateway.local_clock import iso_utc
 from gemeingut.serve.gateway.pseudonym_key import RENEWED
 from gemeingut.serve.gateway.records_servers import (
     PORT,
@@ -387,7 +388,7 @@ def _stamps_iso(facts: dict[str, str]) -> dict[str, str]:
 
 
 def _iso(when: datetime | None) -> str | None:
-    return when.replace(tzinfo=UTC).isoformat().replace("+00:00", "Z") if when else None
+    return iso_utc(when) if when else None
 
 
 def _only_its_owner_reads(path: Path) -> bool:

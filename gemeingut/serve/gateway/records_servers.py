@@ -173,26 +173,35 @@ def read_servers(engine: Engine, now: datetime) -> list[Server]:
     """Every stored server's settings, newest start first, past ones left out; one that
     ended without a clean stop with the outage since its last heartbeat."""
     with engine.connect() as conn:
+        servers = _servers(conn, now)
+        starts = {s.key: _started(s) for s in servers}
+        restart = lambda s: starts[s.restarted_as] if s.restarted_as else None  # noqa: E731
         return [
-            replace(s, outage=_outage(conn, s.last_beat, s.models)) if s.last_beat else s
-            for s in _servers(conn, now)
+            replace(s, outage=_outage(conn, s.last_beat, s.models, restart(s)))
+            if s.last_beat
+            else s
+            for s in servers
             if s.state == RUNNING or s.until >= now
         ]
 
 
-def _outage(conn: Connection, since: datetime, models: list[str]) -> Outage:
+def _outage(
+    conn: Connection, since: datetime, models: list[str], restart: datetime | None
+) -> Outage:
     """The `Outage` since `since`, from the audit log's requests for `models` (a request for
     another model says nothing of this server's; none known: any request): the first one
-    served (`SERVED_BELOW`) at or after it, and the 503s before that (until now, where
-    none was)."""
+    served (`SERVED_BELOW`) at or after it, and the 503s before that or before the server's
+    `restart`, whichever came first (a 503 of the restarted server is its own, not this
+    outage's; neither: until now)."""
     audit = audit_log.c
     its = [audit.model.in_(models)] if models else []
     ended = conn.execute(
         select(func.min(audit.at)).where(audit.at >= since, audit.status < SERVED_BELOW, *its)
     ).scalar_one()
     refused = select(func.count()).where(audit.at >= since, audit.status == REFUSED, *its)
-    if ended is not None:
-        refused = refused.where(audit.at < ended)
+    bounds = [at for at in (ended, restart) if at is not None]
+    if bounds:
+        refused = refused.where(audit.at < min(bounds))
     return Outage(since, ended, int(conn.execute(refused).scalar_one()))
 
 

@@ -47,6 +47,8 @@ TEXT = {
         "outage_ended": "endete am {ended} (die erste danach erfolgreich beantwortete Anfrage "
         "an {models})",
         "outage_open": "seitdem wurde keine Anfrage an {models} erfolgreich beantwortet",
+        "outage_restarted": "bis zum Neustart am {started} (seitdem wurde keine Anfrage an "
+        "{models} erfolgreich beantwortet)",
         "requests_one": "1 Anfrage",
         "requests": "{count} Anfragen",
         "stopped": "am {stopped} ordnungsgemäß beendet, seitdem startete kein Server; zählt "
@@ -194,6 +196,8 @@ TEXT = {
         "outage_ended": "ended on {ended} (the first request for {models} answered "
         "successfully since)",
         "outage_open": "no request for {models} answered successfully since",
+        "outage_restarted": "until the restart on {started} (no request for {models} answered "
+        "successfully since)",
         "requests_one": "1 request",
         "requests": "{count} requests",
         "stopped": "stopped cleanly on {stopped}, no server started since; counts until {until}",
@@ -473,20 +477,25 @@ def _restarts(record: Record, server: Server, t: dict[str, str]) -> list[str]:
     earlier = [s for s in record.servers if s.restarted_as == server.key]
     for run in earlier:
         line = t["restart"].format(started=run.facts["started"], beat=f"{run.last_beat:{STAMP}}")
-        lines.append(f"{line}; {_outage(run.outage, run.models, t)}" if run.outage else line)
+        outage = _outage(run.outage, run.models, t, server.facts["started"]) if run.outage else ""
+        lines.append(f"{line}; {outage}" if outage else line)
         lines += _restarts(record, run, t)
     return lines
 
 
-def _outage(outage: Outage, served: list[str], t: dict[str, str]) -> str:
-    """When an outage began and ended (told by requests for the models its server `served`)
-    and how many of them the audit log holds as answered 503 in it, and which it cannot."""
+def _outage(
+    outage: Outage, served: list[str], t: dict[str, str], restart: str | None = None
+) -> str:
+    """When an outage began and ended (told by requests for the models its server `served`,
+    else by its `restart`: a server started again is not down, asked or not) and how many
+    of them the audit log holds as answered 503 in it, and which it cannot."""
     models = ", ".join(f"`{model}`" for model in served) or "?"
-    ended = (
-        t["outage_ended"].format(ended=f"{outage.ended:{STAMP}}", models=models)
-        if outage.ended
-        else t["outage_open"].format(models=models)
-    )
+    if outage.ended:
+        ended = t["outage_ended"].format(ended=f"{outage.ended:{STAMP}}", models=models)
+    elif restart:
+        ended = t["outage_restarted"].format(started=restart, models=models)
+    else:
+        ended = t["outage_open"].format(models=models)
     return t["outage"].format(
         since=f"{outage.since:{STAMP}}",
         models=models,

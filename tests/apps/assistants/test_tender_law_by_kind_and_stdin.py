@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from gemeingut.apps.assistants import tender
 from gemeingut.apps.assistants.rulefile import SHIPPED_RULES
 from gemeingut.apps.assistants.tender import check_passages, load_rules
 from gemeingut.apps.rag.readers import Passage
@@ -152,3 +153,33 @@ def test_a_file_named_by_its_path_is_still_read(tmp_path: Path) -> None:
         ["--lang", "de", "assist", "tender", str(draft)],
     )
     assert result.exit_code == 1 and "(§ 7 Abs. 2 VOB/A)" in result.stdout
+
+
+def test_a_binary_draft_piped_in_is_named_standard_input() -> None:
+    """A PDF piped in is no text: the error names standard input and the way to check a PDF,
+    not the temporary file it was read from, which the person never saw."""
+    result = runner.invoke(
+        app, ["--lang", "de", "assist", "tender", "-"], input=b"%PDF-1.7\n\x00\x9f\x00"
+    )
+    said = " ".join(result.output.split())
+    assert result.exit_code == 2, said
+    assert "Standardeingabe: kein Text in UTF-8" in said and "stdin.txt" not in said, said
+
+
+def test_a_long_paragraph_of_names_is_read_once_for_what_allows_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Text piped in without blank lines is one paragraph: each sentence that names a brand
+    looked at every later one for its „oder gleichwertig“, so a long draft took minutes (a
+    megabyte more than three). The sentences that may allow are found once: the patterns
+    tried grow with the draft, not with its square."""
+    tried: list[int] = []
+    each = tender._any
+    monkeypatch.setattr(
+        tender, "_any", lambda patterns, said: tried.append(1) or each(patterns, said)
+    )
+    sentences = 300
+    draft = "\n".join(f"Stuhl {i} ist von der Marke Steelcase." for i in range(sentences))
+    found = check_passages([Passage(draft)], RULES, "de", typed=True)
+    assert sum(f.rule == "produktneutral" for f in found) == sentences
+    assert len(tried) < 60 * sentences, len(tried)

@@ -121,6 +121,31 @@ def test_a_killed_and_restarted_server_is_one_deployment_with_its_outage(
     assert [s.key for s in record.counted] == [new]
 
 
+def test_a_restart_ends_the_outage_nobody_asked_in(store_url: str) -> None:
+    """Killed, started again, and no request answered since: the outage ended with the restart
+    (the record does not call it open under a server that runs), and a 503 of the restarted
+    server is its own, not counted in the killed run's outage."""
+    engine = open_store(store_url)
+    now = utcnow().replace(microsecond=0)
+    beat, again = now - timedelta(minutes=30), now - timedelta(minutes=20)
+    old = _registered(engine, "gw-9", 4242, now - timedelta(hours=2), beat)
+    record_deployment(engine, deployment_facts("m", ENGINE, 30, None, beat), old)
+    reclaim(engine, now)
+    answered(engine, beat + timedelta(minutes=1), 503)  # while it was down
+    answered(engine, again + timedelta(minutes=1), 503)  # the restarted server's queue full
+    new = _registered(engine, "gw-9", 5151, again, now)
+    record_deployment(engine, deployment_facts("m", ENGINE, 30, None, again), new)
+    record = read_record(engine, ControllerFacts(), now)
+    lines = render_record(record).splitlines()
+    under = next(line for line in lines if line.startswith("  - Neustart desselben Servers"))
+    assert f"Ausfall ab {beat:{STAMP}}: bis zum Neustart am {again:{STAMP}} (seitdem" in under
+    assert "1 Anfrage an `m` in dieser Zeit mit 503 beantwortet" in under
+    english = render_record(record, "en")
+    assert f"until the restart on {again:{STAMP}} (no request for `m` answered" in english
+    servers = {s["key"]: s for s in as_json(record)["servers"]}
+    assert servers[old]["outage"]["answered_503"] == 1
+
+
 def test_a_silent_server_says_its_outage_so_far(store_url: str) -> None:
     engine = open_store(store_url)
     now = utcnow().replace(microsecond=0)
