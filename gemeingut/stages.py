@@ -23,7 +23,7 @@ from gemeingut.data.shards import SHARD_DIR, iter_texts
 from gemeingut.data.use_conditions import ReleaseTerms, violations
 from gemeingut.errors import InputError
 from gemeingut.hashing import sha256_file, sha256_json
-from gemeingut.i18n import _, plural, text
+from gemeingut.i18n import Message, _, plural, text
 from gemeingut.recipe import (
     AuditSection,
     DataSection,
@@ -116,7 +116,8 @@ def require_documents(dataset: Artifact) -> None:
     built on it: say so at once instead of failing stages later."""
     stats = dataset.stats
     if stats.get("kept", 0) == 0:
-        reasons = ", ".join(f"{r}: {n}" for r, n in stats.get("excluded_by_reason", {}).items())
+        by_reason: dict[str, int] = stats.get("excluded_by_reason", {})
+        reasons = ", ".join(f"{r}: {n}" for r, n in by_reason.items())
         raise InputError(
             plural(
                 stats.get("documents_in", 0),
@@ -127,12 +128,27 @@ def require_documents(dataset: Artifact) -> None:
                     reasons=reasons or _("no documents read"),
                 ),
             ),
-            _(
-                "see {path} for each document's reason; give documents a licence (--license or "
-                "a `license` field) or relax the filters",
-                path=dataset.path / "exclusions.parquet",
-            ),
+            _excluded_hint(by_reason, dataset.path / "exclusions.parquet"),
         )
+
+
+def _excluded_hint(by_reason: dict[str, int], path: Path) -> Message:
+    """What to do about the reasons that excluded every document: licence advice only where
+    the licence gate excluded some, the filters only where something else did."""
+    licence = any(reason.startswith("licence-") for reason in by_reason)
+    if licence and not all(reason.startswith("licence-") for reason in by_reason):
+        return _(
+            "see {path} for each document's reason; give documents a licence (--license or a "
+            "`license` field) or relax the filters",
+            path=path,
+        )
+    if licence:
+        return _(
+            "see {path} for each document's reason; give documents an open licence (--license "
+            "or a `license` field)",
+            path=path,
+        )
+    return _("see {path} for each document's reason; relax the filters", path=path)
 
 
 def publish_stage(place: Place, dataset: Artifact, info: PublicationInfo) -> tuple[Artifact, bool]:

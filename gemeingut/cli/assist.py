@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -14,6 +13,7 @@ from rich.markup import escape
 from gemeingut.apps.rag.endpoint import endpoint_key, waiting_on_limits
 from gemeingut.cli.app import assist_app
 from gemeingut.cli.common import JsonFlag, given_path, say, user_errors
+from gemeingut.cli.piped import read_standard_input
 from gemeingut.cli.rag import ModeOption, Name, Root, checked_mode
 from gemeingut.i18n import _, current_language, text
 from gemeingut.progress import console, result_console
@@ -65,7 +65,10 @@ def tender_command(
             )
     lang = current_language()
     if piped:
-        findings = check_piped(sys.stdin.buffer.read(), load_rules(rules), language=lang)
+        typed = read_standard_input(
+            _("Reading the tender draft from standard input (type or paste it)")
+        )
+        findings = check_piped(typed, load_rules(rules), language=lang)
     else:
         findings = check_tender(draft, load_rules(rules), language=lang)
     if as_json:

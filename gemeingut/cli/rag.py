@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -14,6 +13,7 @@ from rich.markup import escape
 from gemeingut.apps.rag.endpoint import endpoint_key, waiting_on_limits
 from gemeingut.cli.app import rag_app
 from gemeingut.cli.common import JsonFlag, given_path, given_source, say, user_errors
+from gemeingut.cli.piped import read_standard_input
 from gemeingut.i18n import (
     LANGUAGES,
     Message,
@@ -522,7 +522,11 @@ def eval_command(
     from gemeingut.apps.rag.retrieve import MODES
 
     collection = open_collection(root, name)
-    piped = sys.stdin.buffer.read() if str(questions) == "-" else None  # as Unix tools do
+    piped = None
+    if str(questions) == "-":  # as Unix tools do
+        piped = read_standard_input(
+            _("Reading the questions from standard input (JSONL, one per line)")
+        )
     asked = read_questions(questions, piped)
     modes = [checked_mode(m) for m in mode or []] or [
         m for m in MODES if collection.vectors is not None or m == "bm25"

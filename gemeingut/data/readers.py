@@ -25,9 +25,10 @@ import pyarrow.parquet as pq
 from gemeingut.data.compressed import STREAM_ERRORS, open_compressed
 from gemeingut.data.documents import Document, Exclusion, ExclusionSink
 from gemeingut.data.html import html_text
+from gemeingut.data.licence_field import VALID_LICENCE, InvalidLicence, stated_licence
 from gemeingut.data.line_spans import LineSpan, open_span
 from gemeingut.errors import InputError
-from gemeingut.i18n import _, text
+from gemeingut.i18n import _, recorded, text
 from gemeingut.recipe import SourceSpec
 
 FORMATS = ("jsonl", "parquet", "folder", "hf")
@@ -150,7 +151,13 @@ class _Output:
         return f"{size:,} {unit}, more than max_chars={self.max_chars:,} allows"
 
     def document(self, record: dict[str, Any], fallback_id: str, location: str) -> Document | None:
-        doc = _document(self.spec, record, fallback_id, self.shown(location))
+        try:
+            own = stated_licence(record)
+        except InvalidLicence as invalid:
+            detail = recorded(_("{problem}: {valid}", problem=invalid.problem, valid=VALID_LICENCE))
+            self.reject(fallback_id, location, detail, reason="licence-unparseable")
+            return None
+        doc = _document(self.spec, record, own, fallback_id, self.shown(location))
         if self.max_chars is not None and len(doc.text) > self.max_chars:
             detail = self.too_large(len(doc.text))
             self.reject(doc.id, location, detail, doc.license, reason="too-large")
@@ -170,22 +177,22 @@ class _Output:
 
 
 def _document(
-    spec: SourceSpec, record: dict[str, Any], fallback_id: str, location: str
+    spec: SourceSpec, record: dict[str, Any], own: str | None, fallback_id: str, location: str
 ) -> Document:
+    """`own`: the licence the record states (`stated_licence`), None where it states none."""
+
     def field(name: str, default: str | None) -> str | None:
         value = record.get(name)
         return str(value) if value not in (None, "") else default
 
     # An explicit empty licence field means "no licence", not "use the source's".
-    licence = record.get("license")
-    from_source = licence is None and spec.license is not None
-    if licence is None:
-        licence = spec.license
+    from_source = own is None and spec.license is not None
+    licence = spec.license if own is None else own
     return Document(
         id=field("id", None) or fallback_id,
         text=record["text"],
         source=spec.name,
-        license=str(licence) if licence is not None else None,
+        license=licence,
         url=field("url", spec.url),
         attribution=field("attribution", spec.attribution),
         location=location,

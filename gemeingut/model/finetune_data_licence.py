@@ -13,12 +13,17 @@ from pathlib import Path
 
 from gemeingut.audit.finetuning_data import is_jsonl_file
 from gemeingut.data.licence_families import same_licence
+from gemeingut.data.licence_field import LICENCE_FIELD, VALID_LICENCE
 from gemeingut.data.licenses import decide
 from gemeingut.data.publish.licenses import needs_attribution
 from gemeingut.data.shards import SHARD_DIR
 from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _, listed, plural, quoted
-from gemeingut.model.finetune_line_licences import LICENCE_FIELD, line_licences
+from gemeingut.model.finetune_line_licences import (
+    invalid_licences,
+    invalid_said,
+    line_licences,
+)
 from gemeingut.parquet_records import parquet_table
 from gemeingut.recipe import FinetuneSection
 from gemeingut.release.openness.licences import content_licence
@@ -62,15 +67,31 @@ _SHOWN_LINES = 3  # contradicting lines named in a refusal; the rest are counted
 def refuse_contradicted_licence(section: FinetuneSection) -> None:
     """Refuse a `data_license` that lines of the JSONL data contradict: a line that states a
     licence of its own (or, with an empty field, none) keeps it, as `data curate` keeps it, so
-    a licence given for the whole file would record terms the line does not grant."""
+    a licence given for the whole file would record terms the line does not grant. A line
+    whose field holds no licence is refused with or without one: its licence is unknown, and
+    the rating of what the fine-tune wrote could name none."""
     given = section.data_license
-    if given is None:
-        return
     for path, split in ((section.data, "train"), (section.validation, "validation")):
         if path is not None and path.is_file() and is_jsonl_file(path):
-            _refuse_lines(path, given)
-        elif path is not None and (path / SHARD_DIR).is_dir():
+            _refuse_invalid(path)
+            if given is not None:
+                _refuse_lines(path, given)
+        elif given is not None and path is not None and (path / SHARD_DIR).is_dir():
             _refuse_documents(path, split, given)
+
+
+def _refuse_invalid(path: Path) -> None:
+    invalid = invalid_licences(path)
+    if invalid:
+        raise InputError(
+            invalid_said(path.name, invalid),
+            _(
+                "{valid}; or leave the field {field!r} out where the licence given with the file "
+                "(--data-license) covers the line",
+                valid=VALID_LICENCE,
+                field=LICENCE_FIELD,
+            ),
+        )
 
 
 def _refuse_documents(dataset: Path, split: str, given: str) -> None:

@@ -163,6 +163,7 @@ def create_app(
     card: ModelCardText | None = None,
     max_uploads: int = DEFAULT_MAX_UPLOADS,
     port: int | None = None,
+    port_asked: int | None = None,
 ) -> FastAPI:
     """An app that serves `backend` under the OpenAI routes, plus `/health` and `/ready`;
     requests must address one of `hosts` (None: any) and carry at most `max_body_bytes`.
@@ -180,7 +181,7 @@ def create_app(
     with `upload_max_bytes`, people of a collection's groups add documents of up to that size
     to it (None: documents come only through `gemeingut rag ingest`), `max_uploads` at once
     by all the server processes that serve the folder (`upload_slots.py`); `port`, the one
-    it listens on, goes into the record of processing activities."""
+    it listens on, and `port_asked` (`--port`) go into the record of processing activities."""
     app = FastAPI(
         title="gemeingut",
         summary="OpenAI-compatible API for an open language model on your own machine.",
@@ -221,6 +222,7 @@ def create_app(
                 findings.triage_group if findings is not None else None,
             ),
             port,
+            port_asked,
         )
         record_deployment(gateway.engine, facts)
         gateway.leases.registered_again = partial(record_again, facts)

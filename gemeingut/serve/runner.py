@@ -312,7 +312,8 @@ def run_server(
         "http": bounded_protocol(header_timeout, max_connections),
     }
     sock = bind_socket(host, port)
-    plan = replace(plan, port=sock.getsockname()[1])  # `--port 0`: the one the system chose
+    # `--port 0`: the one the system chose, and 0 as asked, which a restart is known by
+    plan = replace(plan, port=sock.getsockname()[1], port_asked=port)
     try:
         url = _url(host, sock)
         if workers == 1:
@@ -378,6 +379,7 @@ class AppPlan:
     upload_max_bytes: int | None = None  # people add documents to their collections (None: no)
     max_uploads: int = DEFAULT_MAX_UPLOADS  # uploads read and embedded at once, all processes
     port: int | None = None  # the one listened on, for the record (set once it is bound)
+    port_asked: int | None = None  # `--port`, for the record: a `--port 0` binds another
 
     def load(self) -> Loaded:
         from gemeingut.apps.assistants.rulefile import load_rules
@@ -457,6 +459,7 @@ def _app(plan: AppPlan, loaded: Loaded) -> FastAPI:
         upload_max_bytes=plan.upload_max_bytes,
         max_uploads=plan.max_uploads,
         port=plan.port,
+        port_asked=plan.port_asked,
     )
 
 

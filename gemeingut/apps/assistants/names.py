@@ -10,7 +10,9 @@ anwendung“, „Doppel-wand“; not the „force“ of „Salesforce“, which 
 often a compound of which the list knows only the last word. Each part of a hyphenated word
 must be German („Salesforce-Plattform“ is a name) but the „E-“ of „E-Akte“, „E-Rechnung“
 (electronic), which no word list holds. A name made of German words („Dataport“,
-„Wienerberger“) is taken for a word: a missed brand, not a false finding.
+„Wienerberger“) is taken for a word: a missed brand, not a false finding; but where a cue says
+that the word made the ware (a rule's `forbidden_makers`: „Kaffeemaschinen von Jura“), it is
+a maker unless it is a common word or a plural (`is_makers_name`).
 
 A compound whose last word the laws never use („Apfel-schorle“, „Laub-bläser“) is German
 where its first part is a word of the list (at least four letters, with its linking element:
@@ -32,9 +34,9 @@ from gemeingut.apps.rag.german_terms import _lexicon, parts
 _ENDINGS = ("", "e", "en", "n", "s", "es", "er", "ern")  # a noun's plural and case endings
 _HEAD = 3  # letters before a known last word of a compound
 _LAST = 4  # letters of that word, at least
-# laws that use that word, at least: a rare one („force“) is no common word (the search's word
-# list holds the log of each word's count)
-_LAST_LAWS = math.log(30)
+# laws that use a word, at least, for a common word: a rare one („force“, „Jura“) is none (the
+# search's word list holds the log of each word's count)
+_COMMON = math.log(30)
 _FIRST = 4  # letters of a known first part before an unknown last word, at least
 _REST = 6  # letters of that last word, at least
 _SPELT = 30  # the list's words each three letters of it stand so in, at least
@@ -48,12 +50,24 @@ def is_german_word(word: str) -> bool:
     return bool(pieces) and all(_german(piece) for piece in pieces)
 
 
+def is_makers_name(word: str) -> bool:
+    """Whether `word`, which a cue says made the ware („Kaffeemaschinen von Jura“), names one
+    maker: a maker's name, even one made of German words („Jura“, „Wienerberger“), is neither
+    a common word, which names the ware's material or place („Tische von Holz“, „von
+    Hamburg“), nor a German word ending as a plural after „von“ does, in -n or -s, which names
+    many („von Fachfirmen“, „von Herstellern“)."""
+    lower = word.lower()
+    if _lexicon().logs.get(lower, -math.inf) >= _COMMON:
+        return False
+    return not (lower.endswith(("n", "s")) and is_german_word(word))
+
+
 def _german(word: str) -> bool:
     known = _lexicon().logs  # the list the search splits compounds with, read once
     if any(stem in known for stem in _stems(word)) or parts(word):
         return True
     heads = range(_HEAD, len(word) - _LAST + 1)
-    if any(known.get(word[i:], -math.inf) >= _LAST_LAWS for i in heads):
+    if any(known.get(word[i:], -math.inf) >= _COMMON for i in heads):
         return True
     return _spelt_german(word, known)
 

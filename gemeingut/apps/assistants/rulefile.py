@@ -133,6 +133,10 @@ class Rule(BaseModel):
     # forbidden where its group (?P<name>…) is no German word (`names.py`): „mit dem Framework
     # Salesforce“, not „mit dem System Heizungsanlage“
     forbidden_names: list[Pattern] = []
+    # forbidden where its group (?P<maker>…), which a cue says made the ware, names one maker
+    # (`names.is_makers_name`), German words too: „Kaffeemaschinen von Jura zu liefern“, not
+    # „Tische von Holz“ or „von Fachfirmen“
+    forbidden_makers: list[Pattern] = []
     unless: list[Pattern] = []  # in the same sentence: allows a forbidden text, denies a required
     # in a later sentence of the same paragraph or list item that refers back to the forbidden
     # text: allows it too („… von Frosch. Gleichwertige Produkte sind zugelassen.“)
@@ -163,6 +167,13 @@ class Rule(BaseModel):
             raise ValueError(_("each pattern of forbidden_names needs a group (?P<name>…)"))
         return patterns
 
+    @field_validator("forbidden_makers")
+    @classmethod
+    def _has_maker_group(cls, patterns: list[str]) -> list[str]:
+        if any("(?P<maker>" not in pattern for pattern in patterns):
+            raise ValueError(_("each pattern of forbidden_makers needs a group (?P<maker>…)"))
+        return patterns
+
     @field_validator("required", "only_if_all", mode="before")
     @classmethod
     def _groups(cls, value: object) -> object:
@@ -175,7 +186,7 @@ class Rule(BaseModel):
 
     @model_validator(mode="after")
     def _one_test(self) -> Rule:
-        forbids = bool(self.forbidden or self.forbidden_names)
+        forbids = bool(self.forbidden or self.forbidden_names or self.forbidden_makers)
         tests = [forbids, bool(self.required), self.at_least is not None]
         if sum(tests) != 1:
             raise ValueError(_("give exactly one of forbidden, required, at_least"))

@@ -4,22 +4,22 @@ Rules (YAML, `rules/vergabe.yaml` ships the common checks; `assist tender --rule
 `serve --tender-rules` add or replace them by id; `rulefile.py` reads them) name their legal
 source (another for a kind of draft that says what `source_if` finds: building works are the
 VOB/A's), a severity and one test: text that must not occur (`forbidden`, or a name after a
-cue that is no German word, `forbidden_names`, `names.py`; unless an `unless`
-pattern is in the same sentence, or an `unless_after` one in a later sentence of its paragraph
-or list item that refers back to it, `equivalents.py`), text that must occur (`required`, one
-pattern of each group; a sentence that denies it, matching `unless`, does not count, and one
-that must stand `near` an anchor counts only there) or a number that must reach a minimum
-(`at_least`, in digits or German words, weeks counted as days; or, with `dates`, the days
-between the notice's date and the deadline's, `dates.py`). A rule may apply only to some drafts
-(`only_if`, `skip_if`: a procedure below the EU thresholds has no VgV deadline) and leave text
-unread (`ignore`: a street named after a maker is no product). Each finding names the rule, its
-§, and the sentence of the tender as written (`sentences.py`) with its page or section, so the
-person who wrote the draft can find and fix it; where required text is missing, the sentence the
-rule's `cite` finds (award criteria named without their weights), or a title that says the draft
-names none (`absent`). A date in a finding is as the draft writes it in German, and in the
+cue that is no German word, `forbidden_names`, or a maker, `forbidden_makers`, `names.py`;
+unless an `unless` pattern is in the same sentence, or an `unless_after` one in a later sentence
+of its paragraph or list item that refers back to it, `equivalents.py`), text that must occur
+(`required`, one pattern of each group; a sentence that denies it, matching `unless`, does not
+count, and one that must stand `near` an anchor counts only there) or a number that must reach a
+minimum (`at_least`, in digits or German words, weeks counted as days; or, with `dates`, the
+days between the notice's date and the deadline's, `dates.py`). A rule may apply only to some
+drafts (`only_if`, `skip_if`: a procedure below the EU thresholds has no VgV deadline) and leave
+text unread (`ignore`: a street named after a maker is no product). Each finding names the rule,
+its §, and the sentence of the tender as written (`sentences.py`) with its page or section, so
+the person who wrote the draft can find and fix it; where required text is missing, the sentence
+the rule's `cite` finds (award criteria named without their weights), or a title that says the
+draft names none (`absent`). A date in a finding is as the draft writes it in German, and in the
 reader's language otherwise (`dates.WrittenDate.shown`). The check reads the draft with the
-collections' readers (PDF, DOCX, ODT, HTML, Markdown, text; text piped in as a text file)
-and needs no model.
+collections' readers (PDF, DOCX, ODT, HTML, Markdown, text; text piped in as a text file) and
+needs no model.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from pathlib import Path
 
 from gemeingut.apps.assistants.dates import WrittenDate, german_dates, with_dates
 from gemeingut.apps.assistants.equivalents import in_items, refers_back
-from gemeingut.apps.assistants.names import is_german_word
+from gemeingut.apps.assistants.names import is_german_word, is_makers_name
 from gemeingut.apps.assistants.rulefile import Rule, Severity, SourceIf, load_rules
 from gemeingut.apps.rag.readers import Passage, read_document
 from gemeingut.apps.rag.sentences import MAX_SENTENCE_CHARS, Sentence
@@ -151,7 +151,7 @@ def _check(rule: Rule, cut: list[Sentence], items: list[int], language: str) -> 
             sentence.line if sentence else None,
         )
 
-    if rule.forbidden or rule.forbidden_names:
+    if rule.forbidden or rule.forbidden_names or rule.forbidden_makers:
         named = [i for i, s in enumerate(cut) if _forbids(rule, s.text)]
         allowing = _allowing(rule, cut, named)
         return [
@@ -192,14 +192,21 @@ def _check(rule: Rule, cut: list[Sentence], items: list[int], language: str) -> 
 
 
 def _forbids(rule: Rule, said: str) -> bool:
-    """Whether `said` holds what the rule forbids: a `forbidden` text, or a name where a
-    `forbidden_names` pattern's group (?P<name>…) is no German word („Framework Salesforce“)."""
+    """Whether `said` holds what the rule forbids: a `forbidden` text, a name where a
+    `forbidden_names` pattern's group (?P<name>…) is no German word („Framework Salesforce“),
+    or a maker where a `forbidden_makers` pattern's cue names one, German words too
+    („Kaffeemaschinen von Jura“)."""
     said = _read(rule, said)
+    named = (
+        (rule.forbidden_names, "name", lambda name: not is_german_word(name)),
+        (rule.forbidden_makers, "maker", is_makers_name),
+    )
     return _any(rule.forbidden, said) or any(
-        not is_german_word(match["name"])
-        for pattern in rule.forbidden_names
+        flagged(match[group])
+        for patterns, group, flagged in named
+        for pattern in patterns
         for match in _compiled(pattern).finditer(said)
-        if match["name"]
+        if match[group]
     )
 
 

@@ -83,6 +83,8 @@ TEXTS: dict[str, Message] = {
     "you": _("You"),
     "assistant": _("Model"),
     "busy": _("The model is writing …"),
+    # in the log in place of the answer to a question refused or failed, before why
+    "turn_refused": _("Error – not answered"),
     "documents_heading": _("Search your document collections"),
     "collection_label": _("Collection"),
     "query_label": _("Question"),

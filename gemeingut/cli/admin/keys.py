@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from gemeingut.cli.admin.common import Db, Operator, database, existing
-from gemeingut.cli.admin.rotations import rotation_chain
+from gemeingut.cli.admin.rotations import chain_shown, rotation_chain
 from gemeingut.cli.admin.safeguards import (
     key_owner_pseudonym,
     person_pseudonym,
@@ -147,10 +147,43 @@ def keys_revoke(
     from gemeingut.serve.gateway.identity import revoke_key
 
     engine = database(db)
+    _refuse_rotated_revoke(engine, key_id)
     revoke_key(engine, key_id)
     owner = key_owner_pseudonym(engine, key_id)
     record_admin_action(engine, "admin:keys-revoke", "revoked", operator, owner, key_id)
     say("[green]✓[/]", _("key {id} revoked", id=key_id))
+
+
+def _refuse_rotated_revoke(engine: Engine, key_id: str) -> None:
+    """A key rotated already revokes nothing: the access goes on with the key in its place.
+    The refusal gives the chain and the key to revoke instead (the last, where it works), or
+    that no key of the chain works any more; "no active key" left the reader to search."""
+    chain = rotation_chain(engine, key_id)
+    if len(chain) < 2:  # works, does not exist, or revoked without a rotation: said as before
+        return
+    last, works = chain[-1]
+    if works:
+        said = _(
+            "the key {id} was rotated already and no longer works: {chain}; {last}, the key "
+            "in its place now, still works",
+            id=visible(key_id),
+            chain=chain_shown(chain),
+            last=last,
+        )
+        hint = _("to end this access, revoke that key: `gemeingut admin keys revoke {id}`", id=last)
+    else:
+        said = _(
+            "the key {id} was rotated already: {chain}; {last}, the key in its place, is "
+            "revoked too, so no key of the chain works",
+            id=visible(key_id),
+            chain=chain_shown(chain),
+            last=last,
+        )
+        hint = _(
+            "nothing is left to revoke; to give access again, make a new key with "
+            "`gemeingut admin keys create`"
+        )
+    raise InputError(said, hint)
 
 
 def _refuse_rotated(engine: Engine, key_id: str) -> None:

@@ -1,6 +1,6 @@
-"""The rotation chain of a key: the keys that replaced it one after the other. `keys rotate`
-and `quotas set --key` both refuse a key that no longer works by pointing at the last of them,
-so the chain is read in one place."""
+"""The rotation chain of a key: the keys that replaced it one after the other. `keys rotate`,
+`keys revoke` and `quotas set --key` refuse a key that no longer works by pointing at the last
+of them, so the chain is read in one place."""
 
 from __future__ import annotations
 
@@ -38,3 +38,8 @@ def rotation_chain(engine: Engine, key_id: str) -> list[tuple[str, bool]]:
     if chain and found is not None:
         chain.append((found["id"], True))
     return chain
+
+
+def chain_shown(chain: list[tuple[str, bool]]) -> str:
+    """A `rotation_chain` as the ids in the order they replaced each other, `a → b → c`."""
+    return " → ".join(key_id for key_id, _works in chain)

@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from gemeingut.audit.finetuning_data import DATA_DIR, is_jsonl_file
+from gemeingut.data.licence_field import LICENCE_FIELD, VALID_LICENCE
 from gemeingut.i18n import Message, _, plural
-from gemeingut.model.finetune_line_licences import LICENCE_FIELD, line_licences
+from gemeingut.model.finetune_line_licences import invalid_licences, invalid_said, line_licences
 from gemeingut.release.finetune_publication import trained_on
 from gemeingut.release.openness.evidence import NO_LICENCE, data_licences
 from gemeingut.release.openness.licences import collection_expression
@@ -43,6 +44,8 @@ def fine_tuning_data_licence(
     read = data_licences(folder, DATA_DIR, {".": (given or NO_LICENCE, "fine-tuning data")})
     shards = sorted(f for f in read.per_file if f.endswith(".parquet"))
     files = sorted(f for f in read.per_file if f not in shards)
+    if invalid := _invalid(folder, files):
+        return DataLicence(None, None, invalid)
     counts: Counter[str] = sum((read.per_file[f] for f in shards), Counter())
     unlicensed = counts.pop(NO_LICENCE, 0)
     where = ", ".join(dict.fromkeys(f"{f.rsplit('/', 1)[0]}/" for f in shards))
@@ -111,6 +114,20 @@ def fine_tuning_data_licence(
         evidence.append(where)
     licences = [*counts, *lines, *([given] if given and not files else [])]
     return DataLicence(collection_expression(licences), ", ".join(evidence), joined(said))
+
+
+def _invalid(folder: Path, files: list[str]) -> Message | None:
+    """Why the licence is unknown where an example's field `license` holds no licence: the
+    file, the line, what it holds and what a valid value looks like."""
+    for name in files:
+        path = folder / name
+        if is_jsonl_file(path) and (invalid := invalid_licences(path)):
+            return _(
+                "{problem}, so the fine-tuning data's licence is unknown ({valid})",
+                problem=invalid_said(name, invalid),
+                valid=VALID_LICENCE,
+            )
+    return None
 
 
 def _stating(count: int, files: list[str], licence: str) -> Message:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from license_expression import AND, OR, ExpressionError, LicenseSymbol, LicenseWithExceptionSymbol
 
+from gemeingut.data.licence_families import normal_licence
 from gemeingut.data.licence_texts import licence_of_text
 from gemeingut.data.licenses import Obligation, decide, licence_ids, parse_expression
 from gemeingut.i18n import _, recorded
@@ -199,8 +200,9 @@ def _own_terms(expression: str | None) -> str | None:
 
 
 def collection_expression(licences: list[str]) -> str:
-    """The licence of a collection whose parts carry these licences: `A AND B …`."""
-    distinct = sorted(set(licences))
+    """The licence of a collection whose parts carry these licences: `A AND B …`, each in
+    SPDX's spelling (`normal_licence`), so that `mit` and `MIT` are one licence, not two."""
+    distinct = sorted({normal_licence(licence) for licence in licences})
     if len(distinct) == 1:
         return distinct[0]
     return " AND ".join(f"({x})" if " " in x else x for x in distinct)

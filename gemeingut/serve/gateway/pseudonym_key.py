@@ -32,7 +32,7 @@ import logging
 import os
 import re
 import secrets
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import Connection, delete, select
@@ -40,7 +40,7 @@ from sqlalchemy import Connection, delete, select
 from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _, plural, text
 from gemeingut.release.openness.sentences import joined
-from gemeingut.serve.gateway.local_clock import local_date_time
+from gemeingut.serve.gateway.local_clock import iso_utc, local_date_time
 from gemeingut.serve.gateway.tables import settings
 
 KEY_FILE_ENV = "GEMEINGUT_PSEUDONYM_KEY"
@@ -148,7 +148,7 @@ def new_key(conn: Connection, path: Path | None) -> bytes:
     key = secrets.token_bytes(32)
     conn.execute(delete(settings).where(settings.c.name.in_((CHECK, RENEWED))))
     conn.execute(settings.insert().values(name=CHECK, value=check_value(key)))
-    conn.execute(settings.insert().values(name=RENEWED, value=_now()))
+    conn.execute(settings.insert().values(name=RENEWED, value=_now_iso()))
     return _write(path, key)  # last: a statement that fails leaves no file behind
 
 
@@ -290,8 +290,12 @@ def refuse_if_replaced(conn: Connection, key: bytes) -> None:
         )
 
 
-def _now() -> str:
-    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+def _now_iso() -> str:
+    """Now, to the second, as every stored and exported time in ISO 8601 (`iso_utc`): the
+    form `RENEWED` has always been kept in, which `_not_this_databases` reads back."""
+    from gemeingut.serve.gateway.identity import utcnow  # both need the store, which needs us
+
+    return iso_utc(utcnow().replace(microsecond=0))
 
 
 def _kept_in_database(conn: Connection, in_database: str | None, check: str | None) -> bytes:

@@ -40,6 +40,7 @@ from gemeingut.serve.gateway.local_clock import iso_utc
 from gemeingut.serve.gateway.pseudonym_key import RENEWED
 from gemeingut.serve.gateway.records_servers import (
     PORT,
+    PORT_ASKED,
     RUNNING,
     STAMP,
     Server,
@@ -153,11 +154,13 @@ def deployment_facts(
     sign_in: Any = None,
     stores: Stored | None = None,
     port: int | None = None,
+    port_asked: int | None = None,
 ) -> dict[str, str | None]:
     """What a starting server records: `policy` is the loaded `Policy`, or None; `sign_in`
     the identity provider's `OidcSettings`, or None; `stores` where it keeps documents and
     findings; `port` the one it listens on (None: not known, as in a test's app), so that a
-    server beside it on another port is not taken for its restart."""
+    server beside it on another port is not taken for its restart, and `port_asked` the one
+    asked for (0: any free one, which its restart is known by)."""
     classifiers = [r.id for r in policy.spec.rules if r.kind == "classifier"] if policy else []
     return (stores or Stored()).facts() | {
         "sign_in_issuer": sign_in.issuer if sign_in else None,
@@ -175,6 +178,7 @@ def deployment_facts(
         "started": now.strftime(STAMP),
         "host": host_name(),
         PORT: str(port) if port else None,
+        PORT_ASKED: str(port_asked) if port_asked is not None else None,
     }
 
 

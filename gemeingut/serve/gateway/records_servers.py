@@ -17,8 +17,11 @@ count:
 - such a one started again as it was (same host, port and settings, the record's identity
   of a deployment; a new process, so a new key) after its last heartbeat: `RESTARTED`, ended
   at its last heartbeat, listed under the server that took its place with the outage between
-  (a server on another port is one beside it, not its restart; a start stored by an earlier
-  version, without its port, is compared by host and settings);
+  (a server on another port is one beside it, not its restart; the port is the one asked
+  for, as `--port 0` binds another at each start; a start stored by an earlier version
+  without it is compared by the port bound, one without any port by host and settings).
+  Each start takes the place of one such server at most: of two killed beside each other,
+  one started again leaves the other silent;
 - one stopped cleanly (`record_stop`, at the end of its lifespan) until a server starts after
   its stop (a restart, perhaps with other settings, replaces it), at most `KEEP_DAYS` after
   its stop: a deployment stopped for maintenance is described as it was. Once replaced it is
@@ -72,7 +75,8 @@ REFUSED = 503  # the status of a request the deployment could not serve (`Outage
 # Below it, a request was served: a 404 (its model served nowhere) or other refusal of a
 # server of the database says nothing of the model being back.
 SERVED_BELOW = 400
-PORT = "port"  # part of the identity where both starts stored it (`Server.same_deployment`)
+PORT = "port"  # the port bound: part of the identity where both starts stored it
+PORT_ASKED = "port_asked"  # `--port`, 0 for any free one: the identity where both stored it
 
 
 @dataclass(frozen=True)
@@ -118,15 +122,20 @@ class Server:
         return [self.facts["model"]] if self.facts.get("model") else []
 
     def same_deployment(self, other: Server) -> bool:
-        """Whether `other` is this deployment (`identity`); a start stored without its port
-        (an earlier version) is compared by host and settings alone."""
-        if PORT in self.facts and PORT in other.facts:
-            return self.identity == other.identity
-        return _without_port(self.identity) == _without_port(other.identity)
+        """Whether `other` is this deployment (`identity`): the same host and settings, and
+        the same port asked for where both stored it (a `--port 0` server binds another at
+        each start), else the same port bound; a start stored without either (an earlier
+        version) is compared by host and settings alone."""
+        if _without_ports(self.identity) != _without_ports(other.identity):
+            return False
+        for port in (PORT_ASKED, PORT):
+            if port in self.facts and port in other.facts:
+                return self.facts[port] == other.facts[port]
+        return True
 
 
-def _without_port(identity: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
-    return tuple((name, value) for name, value in identity if name != PORT)
+def _without_ports(identity: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    return tuple((name, value) for name, value in identity if name not in (PORT, PORT_ASKED))
 
 
 def this_process() -> str:
@@ -234,8 +243,7 @@ def _servers(conn: Connection, now: datetime) -> list[Server]:
             last = beat + STOPPED_AFTER if beat else when(facts["started"])
         servers.append(Server(key, facts, state, last + timedelta(days=KEEP_DAYS), beat))
     servers = [replace(s, state=REPLACED) if _replaced(s, servers) else s for s in servers]
-    servers = [_restarted(s, servers) for s in servers]
-    return sorted(servers, key=_started, reverse=True)
+    return sorted(_restarted(servers), key=_started, reverse=True)
 
 
 def _started(server: Server) -> datetime:
@@ -262,25 +270,31 @@ def _last_beat(registered: datetime | None, kept: str | None) -> datetime | None
     return max((when for when in found if when != datetime.min), default=None)
 
 
-def _restarted(server: Server, servers: list[Server]) -> Server:
-    """`server` as `RESTARTED` where it ended at its last heartbeat and the same deployment
-    (`Server.same_deployment`) started again after it: the earliest such start took its
-    place. Starts stored by earlier versions to the minute: one in the minute of the last
+def _restarted(servers: list[Server]) -> list[Server]:
+    """`servers`, each silent one `RESTARTED` where it ended at its last heartbeat and the
+    same deployment (`Server.same_deployment`) started again after it: the earliest such
+    start not taken by one that fell silent before it took its place (two `--port 0` servers
+    killed beside each other, one started again: it is one's restart, the other stays
+    silent). Starts stored by earlier versions to the minute: one in the minute of the last
     heartbeat counts too."""
-    if server.state != SILENT or server.last_beat is None:
-        return server
-    later = [
-        other
-        for other in servers
-        if other.key != server.key
-        and other.same_deployment(server)
-        and _started(other) > _started(server)
-        and _started_since(other, server.last_beat)
+    silent = [s for s in servers if s.state == SILENT and s.last_beat is not None]
+    taken: dict[str, str] = {}  # the silent server's key: the one that took its place
+    for server in sorted(silent, key=lambda s: (s.last_beat, s.key)):
+        later = [
+            other
+            for other in servers
+            if other.key != server.key
+            and other.key not in taken.values()
+            and other.same_deployment(server)
+            and _started(other) > _started(server)
+            and _started_since(other, server.last_beat)
+        ]
+        if later:
+            taken[server.key] = min(later, key=_started).key
+    return [
+        replace(s, state=RESTARTED, restarted_as=taken[s.key]) if s.key in taken else s
+        for s in servers
     ]
-    if not later:
-        return server
-    first = min(later, key=_started)
-    return replace(server, state=RESTARTED, restarted_as=first.key)
 
 
 def _replaced(server: Server, servers: list[Server]) -> bool:

@@ -37,7 +37,7 @@ TEXT = {
         "zählt mit bis {until}",
         "restarted": "nicht ordnungsgemäß beendet, letztes Lebenszeichen am {beat}; danach mit "
         "denselben Einstellungen neu gestartet; zählt nicht mehr mit",
-        "restart": "Neustart desselben Servers (gleicher Host und Port, gleiche "
+        "restart": "Neustart desselben Servers (gleicher Host, gleiches `--port`, gleiche "
         "Einstellungen): der am {started} gestartete lief bis zu seinem letzten "
         "Lebenszeichen am {beat} und wurde nicht ordnungsgemäß beendet",
         "outage": "Ausfall ab {since}: {ended}; {refused} an {models} in dieser Zeit mit 503 "
@@ -187,8 +187,8 @@ TEXT = {
         "{ended} (a server silent for {grace} s counts as stopped); counts until {until}",
         "restarted": "not stopped cleanly, last sign of life on {beat}; started again since "
         "with the same settings; counts no longer",
-        "restart": "restart of the same server (same host, port and settings): the one started on "
-        "{started} ended without a clean stop at its last sign of life on {beat}",
+        "restart": "restart of the same server (same host, `--port` and settings): the one "
+        "started on {started} ended without a clean stop at its last sign of life on {beat}",
         "outage": "outage from {since}: {ended}; {refused} for {models} answered 503 in it "
         "that the audit log holds (queue full, database unreachable); refusals at the "
         "connection limit (`too_many_connections`) and requests sent to the server that is "

@@ -1,7 +1,8 @@
 """The chat on the page, in a real browser, with the tiny model whose context holds 256 tokens:
 a long conversation leaves out its oldest turns so that it fits (counted with the server's
 tokenizer, or on the server's refusal where the engine lends none) and says so; a turn that fails
-leaves no empty answer behind; "Neue Unterhaltung" starts over; Ctrl+Enter sends."""
+stays in the log with why in place of its answer, and is not sent again; "Neue Unterhaltung"
+starts over; Ctrl+Enter sends."""
 
 from __future__ import annotations
 
@@ -86,20 +87,29 @@ def test_without_the_servers_tokenizer_a_refusal_leaves_out_the_oldest_turns(pag
     assert page.locator("#chat-log .note").first.inner_text() == TRIMMED
 
 
-def test_a_turn_that_fails_leaves_no_empty_answer(page) -> None:
+def test_a_turn_that_fails_stays_in_the_log_with_why_and_is_not_sent_again(page) -> None:
+    """Before, a failed turn vanished from the log (its question back in the box): a person
+    reading the log later could not see that it was asked and refused. The refusals of a turn
+    by status (per day and per minute: test_refused_turn.py) take the same way."""
     too_long = " ".join([QUESTION] * 8)  # more than the whole context
     page.get_by_label("Ihre Nachricht").fill(too_long)
     page.get_by_role("button", name="Senden").click()
     status = page.locator("#chat-status")
     page.wait_for_function(f"document.getElementById('chat-status').textContent !== '{BUSY}'")
     # the user's own input: said plainly, not as if the server had broken
-    assert status.inner_text().startswith("Nicht möglich: der Kontext dieses Modells fasst")
-    assert page.locator(".turn").count() == 0
+    said = status.inner_text()
+    assert said.startswith("Nicht möglich: der Kontext dieses Modells fasst")
+    log = page.locator("#chat-log > *")
+    kinds = log.evaluate_all("entries => entries.map(e => e.className)")
+    assert kinds == ["turn user", "turn refusal"]  # no empty answer
+    assert log.nth(0).inner_text() == f"Sie: {too_long}"
+    assert log.nth(1).inner_text() == f"Fehler – nicht beantwortet: {said}"
     assert page.get_by_label("Ihre Nachricht").input_value() == too_long  # to shorten, not retype
     assert send(page, "Die Katze sieht den Garten.") == [
         {"role": "user", "content": "Die Katze sieht den Garten."}
     ]  # the failed question is not sent again
     assert page.locator(".turn.assistant").count() == 1
+    assert page.locator(".turn.user").count() == 2
 
 
 def test_a_new_conversation_starts_over_and_ctrl_enter_sends(page) -> None:

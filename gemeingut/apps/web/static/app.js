@@ -483,6 +483,23 @@ function written(turn, more = "") {
   return turn.dataset.written;
 }
 
+// A turn the server refused or that failed (a used-up limit, a model down, a question too long
+// for the context …), as a chat client shows one: in the log where its answer would be, why,
+// marked as an error in words (not by colour alone), in the language it was said in (`lang`,
+// where the language switch carried it). Its question stays above it; neither is sent to the
+// model again (`conversation` holds neither).
+function addRefusal(lang = document.documentElement.lang) {
+  const turn = document.createElement("div");
+  turn.className = "turn refusal";
+  const name = textElement("strong", `${T.turn_refused}: `);
+  name.className = "error";
+  const body = document.createElement("span");
+  body.lang = lang;
+  turn.append(name, body);
+  $("chat-log").append(turn);
+  return body;
+}
+
 function offerReport(answer, question) {
   if (!has("findings")) return;  // no findings file: a report could not be sent
   const report = document.createElement("button");
@@ -647,12 +664,14 @@ $("chat-form").addEventListener("submit", async (event) => {
     if (!blank) offerReport(answer, content);
   } catch (error) {
     if (round !== chatRound) return;
-    // a failed turn leaves nothing behind: its question goes back into the box to send again
+    // a failed turn, whatever refused it, stays in the log with why in place of its answer (a
+    // part of one that broke off goes), and leaves the conversation the model is sent: its
+    // question goes back into the box to send again
     if (conversation.at(-1)?.role === "user") conversation.pop();
-    question.parentElement.remove();
     answer.parentElement.remove();
+    sayFailed(addRefusal(), error);
     if (!$("message").value) $("message").value = content;
-    sayFailed($("chat-status"), error);
+    sayFailed($("chat-status"), error);  // said at once (the log waits until it is not busy)
   } finally {
     if (round === chatRound) chatting = false;
     $("chat-log").setAttribute("aria-busy", "false");
@@ -2042,9 +2061,15 @@ function typedFields() {
 
 // The log as it shows: every turn, and the notes where older turns were left out.
 function shownLog() {
-  return Array.from($("chat-log").children, (entry) => (entry.classList.contains("note")
-    ? { role: "note" }
-    : { role: entry.classList.contains("user") ? "user" : "assistant", content: written(entry.querySelector("span")) }));
+  return Array.from($("chat-log").children, (entry) => {
+    if (entry.classList.contains("note")) return { role: "note" };
+    const body = entry.querySelector("span");
+    if (entry.classList.contains("refusal")) {  // why, as said: without a policy rule's link
+      const said = Array.from(body.childNodes, (node) => (node.nodeName === "A" ? "" : node.textContent));
+      return { role: "refusal", content: said.join("").trim(), lang: body.lang };
+    }
+    return { role: entry.classList.contains("user") ? "user" : "assistant", content: written(body) };
+  });
 }
 
 // Carried only where this tab goes to the other language, for the same key: a link opened in
@@ -2071,6 +2096,10 @@ function restoreLog(log) {
   for (const entry of Array.isArray(log) ? log : []) {
     if (entry?.role === "note") {
       $("chat-log").append(trimmedNote());
+      continue;
+    }
+    if (entry?.role === "refusal" && typeof entry.content === "string") {  // said as it was
+      addRefusal(/^[a-z]{2}$/.test(entry.lang) ? entry.lang : undefined).textContent = entry.content;
       continue;
     }
     if (!["user", "assistant"].includes(entry?.role) || typeof entry.content !== "string") continue;
