@@ -18,7 +18,7 @@ HOST      ?= 127.0.0.1
 PORT      ?= 8000
 SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install demo test lint clean messages browser ocr
+.PHONY: install demo demo-key demo-serve test lint clean messages browser ocr
 
 install: $(STAMP)
 
@@ -37,27 +37,55 @@ demo: install
 	print('\nGebaut und signiert. Release-Paket:', s['release']['path'] + '/bundle'); \
 	print('Prüfen:  $(BIN)/gemeingut verify', s['release']['path'] + '/bundle --key $(WORKSPACE)/keys/demo.pub')"
 	$(BIN)/gemeingut rag ingest demo examples/demo/sammlung --root $(WORKSPACE)/collections --group demo
-	@test -f $(WORKSPACE)/gateway.db || { \
-	  $(BIN)/gemeingut admin groups add demo --db $(WORKSPACE)/gateway.db >/dev/null && \
-	  $(BIN)/gemeingut admin groups add triage --db $(WORKSPACE)/gateway.db >/dev/null && \
-	  $(BIN)/gemeingut admin users add admin --group demo --group triage --db $(WORKSPACE)/gateway.db >/dev/null && echo "" && \
-	  $(BIN)/gemeingut admin keys create --user admin --name demo --db $(WORKSPACE)/gateway.db | tail -1; }
+	@$(demo_key)
 ifeq ($(SERVE),1)
-	@echo ""
-	@echo "Bereit auf http://$(HOST):$(PORT) (Strg-C beendet). Öffnen Sie http://$(HOST):$(PORT)/ im Browser und"
-	@echo "melden Sie sich mit dem Schlüssel oben an; oder aus einem anderen Terminal:"
-	@echo "  curl -s http://$(HOST):$(PORT)/v1/chat/completions -H 'Content-Type: application/json' \\"
-	@echo "    -H \"Authorization: Bearer \$$GEMEINGUT_API_KEY\" \\"
-	@echo "    -d '{\"model\": \"gemeingut-demo-1m\", \"messages\": [{\"role\": \"user\", \"content\": \"Was sind offene Daten?\"}], \"max_tokens\": 40}'"
-	@echo "  curl -s http://$(HOST):$(PORT)/v1/collections/demo/search -H 'Content-Type: application/json' \\"
-	@echo "    -H \"Authorization: Bearer \$$GEMEINGUT_API_KEY\" -d '{\"query\": \"Wie lang ist die Angebotsfrist?\"}'"
-	@echo "  (GEMEINGUT_API_KEY: der oben gezeigte Schlüssel, export GEMEINGUT_API_KEY=gg_…; gemeingut rag und assist lesen ihn dort, sonst aus OPENAI_API_KEY; weitere: $(BIN)/gemeingut admin keys create --user admin --db $(WORKSPACE)/gateway.db)"
-	$(BIN)/gemeingut $(SERVE_ARGS)
+	$(demo_serve)
 else
 	@echo ""
 	@echo "Server starten (Strg-C beendet):"
 	@echo "  $(BIN)/gemeingut $(SERVE_ARGS)"
 endif
+
+# The demo's database and the admin's key (`make demo-key`): a key is shown once, when it is
+# made; a later run, which makes none, says so and how to make a new one.
+DEMO_DB = $(WORKSPACE)/gateway.db
+define demo_key
+if test -f $(DEMO_DB); then \
+  echo ""; \
+  echo "Ihr Schlüssel für admin wurde beim ersten Start gezeigt, nur dort (gespeichert ist nur sein Hash)."; \
+  echo "Einen neuen erzeugen:  $(BIN)/gemeingut admin keys create --user admin --db $(DEMO_DB)"; \
+else \
+  $(BIN)/gemeingut admin groups add demo --db $(DEMO_DB) >/dev/null && \
+  $(BIN)/gemeingut admin groups add triage --db $(DEMO_DB) >/dev/null && \
+  $(BIN)/gemeingut admin users add admin --group demo --group triage --db $(DEMO_DB) >/dev/null && echo "" && \
+  key=$$($(BIN)/gemeingut admin keys create --user admin --name demo --db $(DEMO_DB)) || exit 1; \
+  echo "$$key"; \
+  echo "Das ist Ihr Schlüssel für admin: er wird nur dieses eine Mal gezeigt."; \
+fi
+endef
+
+# Serving the demo (`make demo`, or `make demo-serve` once it is built): the hints first, then
+# the server, which says „Bereit auf …“ once it answers. It runs in place of the shell (exec), so
+# that Ctrl-C or SIGTERM reaches it alone and its clean end (exit 0) is make's: no „Error 143“.
+define demo_serve
+@echo ""
+@echo "Sobald „Bereit auf …“ erscheint: öffnen Sie http://$(HOST):$(PORT)/ im Browser und melden Sie"
+@echo "sich mit Ihrem Schlüssel für admin an (siehe oben); oder aus einem anderen Terminal:"
+@echo "  curl -s http://$(HOST):$(PORT)/v1/chat/completions -H 'Content-Type: application/json' \\"
+@echo "    -H \"Authorization: Bearer \$$GEMEINGUT_API_KEY\" \\"
+@echo "    -d '{\"model\": \"gemeingut-demo-1m\", \"messages\": [{\"role\": \"user\", \"content\": \"Was sind offene Daten?\"}], \"max_tokens\": 40}'"
+@echo "  curl -s http://$(HOST):$(PORT)/v1/collections/demo/search -H 'Content-Type: application/json' \\"
+@echo "    -H \"Authorization: Bearer \$$GEMEINGUT_API_KEY\" -d '{\"query\": \"Wie lang ist die Angebotsfrist?\"}'"
+@echo "  (GEMEINGUT_API_KEY: Ihr Schlüssel für admin, export GEMEINGUT_API_KEY=gg_…; gemeingut rag und assist lesen ihn dort, sonst aus OPENAI_API_KEY; weitere: $(BIN)/gemeingut admin keys create --user admin --db $(DEMO_DB))"
+exec $(BIN)/gemeingut $(SERVE_ARGS)
+endef
+
+demo-key:
+	@mkdir -p $(WORKSPACE)
+	@$(demo_key)
+
+demo-serve:
+	$(demo_serve)
 
 test: install browser ocr
 	$(BIN)/ruff check .

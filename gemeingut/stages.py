@@ -111,6 +111,9 @@ def curate_stage(place: Place, data: DataSection) -> tuple[Artifact, bool]:
     return place("dataset", inputs, params, lambda out: curate(data, out, workers), resumable=True)
 
 
+_ATTRIBUTION_MISSING = "licence-attribution-missing"  # `data.blocks.LicenseGate`'s reason
+
+
 def require_documents(dataset: Artifact) -> None:
     """A dataset with nothing kept is written (its exclusions tell why), but nothing can be
     built on it: say so at once instead of failing stages later."""
@@ -133,22 +136,23 @@ def require_documents(dataset: Artifact) -> None:
 
 
 def _excluded_hint(by_reason: dict[str, int], path: Path) -> Message:
-    """What to do about the reasons that excluded every document: licence advice only where
-    the licence gate excluded some, the filters only where something else did."""
-    licence = any(reason.startswith("licence-") for reason in by_reason)
-    if licence and not all(reason.startswith("licence-") for reason in by_reason):
-        return _(
-            "see {path} for each document's reason; give documents a licence (--license or a "
-            "`license` field) or relax the filters",
-            path=path,
+    """What to do about the reasons that excluded every document: a licence where the gate
+    found none open, an attribution and url where an attribution licence lacks them, the
+    filters only where something else excluded documents."""
+    licence = {reason for reason in by_reason if reason.startswith("licence-")}
+    advice: list[Message] = []
+    if licence - {_ATTRIBUTION_MISSING}:
+        advice.append(_("give documents an open licence (--license or a `license` field)"))
+    if _ATTRIBUTION_MISSING in licence:
+        advice.append(
+            _(
+                "give documents an attribution and a source url (--attribution and --url, or "
+                "the fields `attribution` and `url`)"
+            )
         )
-    if licence:
-        return _(
-            "see {path} for each document's reason; give documents an open licence (--license "
-            "or a `license` field)",
-            path=path,
-        )
-    return _("see {path} for each document's reason; relax the filters", path=path)
+    if len(licence) < len(by_reason) or not advice:
+        advice.append(_("relax the filters"))
+    return _("see {path} for each document's reason; {advice}", path=path, advice=joined(advice))
 
 
 def publish_stage(place: Place, dataset: Artifact, info: PublicationInfo) -> tuple[Artifact, bool]:
@@ -230,6 +234,7 @@ def finetune_stage(
         unchanged_artifact,
     )
     from gemeingut.model.finetune import finetune
+    from gemeingut.model.finetune_given import record_command
     from gemeingut.model.release_licence import record_release_licence
 
     # A reused fine-tune was checked when it was built: its base's files are hashed only for
@@ -256,6 +261,7 @@ def finetune_stage(
             unchanged_artifact(Path(facts.path))
         stats = finetune(facts, data, section, out)
         record_release_licence(out, release_license)
+        record_command(out, licence_field)  # where its licences were given
         return stats
 
     return place(kind, inputs, params, build, resumable=True)

@@ -12,7 +12,9 @@ from gemeingut.i18n import Message, _
 
 def read_standard_input(what: Message) -> bytes:
     """Standard input's bytes; at a terminal, `what` (the draft, the questions) is said first,
-    with the keys that end the input."""
+    with the keys that end the input; closed (`<&-`), none."""
+    if sys.stdin is None:  # Python's way of saying so: a command then says that nothing came
+        return b""
     if sys.stdin.isatty():
         say("[blue]i[/]", _("{what}; end it with {keys}.", what=what, keys=end_keys(sys.platform)))
     return sys.stdin.buffer.read()

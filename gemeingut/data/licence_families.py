@@ -50,21 +50,10 @@ def licence_family(key: str) -> str | None:
     return next((family for pattern, family in _FAMILIES if pattern.search(name)), None)
 
 
-def normal_licence(licence: str) -> str:
-    """`licence` as SPDX writes it (`cc-by-4.0` is CC-BY-4.0, `mit or cc0-1.0` is `MIT OR
-    CC0-1.0`): the one spelling under which licences are compared and merged, so that two
-    spellings differing in case count as one licence. Text that is no expression, stripped."""
-    try:
-        parsed = parse_expression(licence)
-    except ExpressionError:
-        return licence.strip()
-    return licence.strip() if parsed is None else str(parsed)
-
-
 def same_licence(first: str, second: str) -> bool:
     """Whether two licence ids name one licence (or one names the family the other is of), or
     two SPDX expressions the same terms."""
-    first, second = normal_licence(first), normal_licence(second)
+    first, second = first.strip(), second.strip()
     if first.lower() == second.lower() or _same_family(first, second):
         return True
     try:

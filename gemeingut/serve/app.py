@@ -46,7 +46,7 @@ from gemeingut.serve.collections import OpenCollections, collections_router
 from gemeingut.serve.embeddings import embeddings_router
 from gemeingut.serve.findings_routes import FindingsDesk, findings_router
 from gemeingut.serve.findings_terms import findings_terms
-from gemeingut.serve.gateway.audit_log import ADDRESS_COLUMNS, CONTENT_COLUMNS, EXPORT_COLUMNS
+from gemeingut.serve.gateway.audit_log import ADDRESS_COLUMNS, CONTENT_COLUMNS, LOGGED_COLUMNS
 from gemeingut.serve.gateway.content_privacy import content_terms
 from gemeingut.serve.gateway.gate import CallerDep, Gateway, admit
 from gemeingut.serve.gateway.identity import Principal, utcnow
@@ -375,7 +375,7 @@ def _audit_log_terms(request: Request) -> dict[str, object]:
     gateway: Gateway | None = request.app.state.gateway
     if gateway is None:
         return {"kept": False}
-    columns = set(EXPORT_COLUMNS)
+    columns = set(LOGGED_COLUMNS)
     content_days = gateway.content_days
     return {
         "kept": True,

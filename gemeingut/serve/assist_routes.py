@@ -114,7 +114,7 @@ class TenderDraft(BaseModel):
 
 class TenderFinding(BaseModel):
     rule: str
-    source: str = Field(description="The legal source, e.g. § 31 Abs. 6 VgV.")
+    source: str = Field(description="The legal source as the answer's language cites it.")
     severity: Literal["error", "warning", "hint"]
     title: str
     advice: str

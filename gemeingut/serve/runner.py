@@ -319,11 +319,11 @@ def run_server(
         if workers == 1:
             app = build_app(plan, loaded)
             _announce([model.backend for model in app.state.models.values()], url)
-            _serve(app, options, sock)
+            _serve(app, options, sock, url)
         else:
             _announce(checked, url)
             del loaded  # each worker loads its own; the parent keeps the retention thread's
-            _serve_workers(partial(_worker_app, plan), workers, options, sock)
+            _serve_workers(partial(_worker_app, plan), workers, options, sock, url)
     finally:
         sock.close()
         # The workers have closed theirs (the app's shutdown); the last connection closed
@@ -479,11 +479,14 @@ def _worker_app(plan: AppPlan) -> FastAPI:
     return app
 
 
-def _serve(app: FastAPI, options: dict[str, Any], sock: socket.socket) -> None:
+def _serve(app: FastAPI, options: dict[str, Any], sock: socket.socket, url: str | Message) -> None:
+    """Serve until stopped; „ready“ is said once a request is answered (`ready.py`)."""
     import uvicorn
 
+    from gemeingut.serve.ready import ReadyServer
+
     _freeze_start_up()
-    uvicorn.Server(uvicorn.Config(app, **options)).run(sockets=[sock])
+    ReadyServer(uvicorn.Config(app, **options), url).run(sockets=[sock])
 
 
 def _freeze_start_up() -> None:
@@ -497,16 +500,24 @@ def _freeze_start_up() -> None:
 
 
 def _serve_workers(
-    app: Callable[[], FastAPI], workers: int, options: dict[str, Any], sock: socket.socket
+    app: Callable[[], FastAPI],
+    workers: int,
+    options: dict[str, Any],
+    sock: socket.socket,
+    url: str | Message,
 ) -> None:
     """`workers` processes accept on the one socket, each with its own app and event loop;
     uvicorn's supervisor starts them, replaces one that dies and stops them all on Ctrl+C. The
-    metrics of all of them are written to one folder, so that any of them can report the sum."""
+    metrics of all of them are written to one folder, so that any of them can report the sum.
+    „Ready“ is said once the first worker has started (`ready.py`): it takes what the socket
+    accepted meanwhile."""
     import uvicorn
     from prometheus_client.multiprocess import mark_process_dead
     from uvicorn.config import STARTUP_FAILURE
     from uvicorn.supervisors import Multiprocess
     from uvicorn.supervisors.multiprocess import Process
+
+    from gemeingut.serve.ready import say_ready
 
     class Supervisor(Multiprocess):
         """uvicorn's, which also drops the queue gauge of each worker it has replaced or
@@ -519,6 +530,7 @@ def _serve_workers(
         empty and is tried again after a pause that doubles up to `LONGEST_PAUSE`."""
 
         failed: tuple[int, ...] = ()
+        ready = False  # „ready“ said
 
         def init_processes(self) -> None:
             super().init_processes()
@@ -562,6 +574,9 @@ def _serve_workers(
                     new=str(new),
                 )
                 log.warning("%s", text(said))
+            if not self.ready and any(p.is_ready(timeout=1) for p in self.processes):
+                say_ready(url)
+                self.ready = True
 
         def _start(self, place: int) -> int | None:
             process = Process(self.config, self.sockets)

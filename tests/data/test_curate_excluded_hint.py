@@ -31,3 +31,22 @@ def test_documents_the_licence_gate_refused_get_no_filter_advice(tmp_path: Path)
     hint = _hint(tmp_path, records)
     assert "geben Sie den Dokumenten eine offene Lizenz (--license oder ein Feld `license`)" in hint
     assert "Filter" not in hint, hint
+
+
+def test_documents_without_attribution_are_told_to_give_it_not_a_licence(tmp_path: Path) -> None:
+    """A CC-BY document without attribution or url has an open licence already: the hint asks
+    for what is missing; beside an NC one, for an open licence too."""
+    text = "Ein langer Satz über die Stadtbibliothek am Markt, lang genug für jeden Filter."
+    (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
+    hint = _hint(tmp_path / "a", [{"text": text, "license": "CC-BY-4.0"}])
+    assert hint.endswith(
+        "geben Sie den Dokumenten eine Namensnennung und eine Quell-URL (--attribution und "
+        "--url oder die Felder `attribution` und `url`)"
+    ), hint
+    assert "offene Lizenz" not in hint and "Filter" not in hint, hint
+    records = [
+        {"text": text, "license": "CC-BY-4.0"},
+        {"text": text + " Noch einer.", "license": "CC-BY-NC-4.0"},
+    ]
+    hint = _hint(tmp_path / "b", records)
+    assert "eine offene Lizenz (--license oder ein Feld `license`); geben Sie" in hint, hint

@@ -1,6 +1,7 @@
-"""The rating of a fine-tuned folder reads the licences its examples state as SPDX spells them:
-`mit` and `MIT` (or `cc-by-4.0` and `CC-BY-4.0`) are one licence, not two; a field that holds
-no licence (`["MIT"]`, `MIT AND`) leaves the licence unknown, naming the file, the line, the
+"""The rating of a fine-tuned folder reads the licences its examples state as they spell them,
+blanks stripped, as the release bundle's reader does (`verify` recomputes a bundle's claims from
+the same spellings: merging `mit` into `MIT` would fail bundles written before); a field that
+holds no licence (`["MIT"]`, `MIT AND`) leaves the licence unknown, naming the file, the line, the
 field and what a valid value looks like, instead of a garbled expression."""
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from gemeingut.data.licence_families import normal_licence, same_licence
+from gemeingut.data.licence_families import same_licence
 from gemeingut.i18n import text
 from gemeingut.release.openness.evidence import data_licences
 from gemeingut.release.openness.folder_data_licence import fine_tuning_data_licence
@@ -36,10 +37,10 @@ def _read(tmp_path: Path, lines: list[dict]) -> tuple[str | None, str]:
     return read.licence, text(read.said, "de")
 
 
-def test_spellings_differing_in_case_are_one_licence(tmp_path: Path) -> None:
-    licence, said = _read(tmp_path, _lines("mit", "MIT", "cc-by-4.0", "CC-BY-4.0 "))
-    assert licence == "CC-BY-4.0 AND MIT"
-    assert said.endswith("ihre eigene Lizenz: CC-BY-4.0 AND MIT"), said
+def test_spellings_are_kept_blanks_stripped(tmp_path: Path) -> None:
+    licence, said = _read(tmp_path, _lines("mit", "MIT", " CC-BY-4.0 ", "CC-BY-4.0"))
+    assert licence == "CC-BY-4.0 AND MIT AND mit"
+    assert said.endswith("ihre eigene Lizenz: CC-BY-4.0 AND MIT AND mit"), said
 
 
 @pytest.mark.parametrize(
@@ -62,7 +63,7 @@ def test_a_field_that_holds_no_licence_is_named_and_leaves_it_unknown(
     )
 
 
-def test_the_rating_of_a_fine_tuned_folder_names_one_licence_per_spelling(tmp_path: Path) -> None:
+def test_the_rating_of_a_fine_tuned_folder_names_each_spelling(tmp_path: Path) -> None:
     """End to end: `model finetune` on lines spelling MIT twice, then the folder's rating; a
     copy of its data whose field is broken later (by hand, or an older gemeingut) is named."""
     data = write_jsonl(tmp_path / "docs.jsonl", _lines("mit", "MIT", "Mit"))
@@ -71,7 +72,7 @@ def test_the_rating_of_a_fine_tuned_folder_names_one_licence_per_spelling(tmp_pa
         "--steps", "2", "--merge",
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert rate_folder(tmp_path / "tuned")["licenses"]["data"] == "MIT"
+    assert rate_folder(tmp_path / "tuned")["licenses"]["data"] == "MIT AND Mit AND mit"
     copy = tmp_path / "tuned" / "data" / "docs.jsonl"
     copy.write_text(copy.read_text("utf-8").replace('"mit"', '"MIT AND"'), "utf-8")
     rated = rate_folder(tmp_path / "tuned")
@@ -82,9 +83,7 @@ def test_the_rating_of_a_fine_tuned_folder_names_one_licence_per_spelling(tmp_pa
     ), said
 
 
-def test_licences_are_compared_and_merged_in_one_spelling() -> None:
-    assert normal_licence(" cc-by-4.0 or mit ") == "CC-BY-4.0 OR MIT"
-    assert normal_licence("MIT AND") == "MIT AND"  # no expression: left as written
+def test_licences_are_compared_as_expressions() -> None:
     assert same_licence("mit AND cc0-1.0", "CC0-1.0 AND MIT")
     assert not same_licence("MIT OR CC0-1.0", "MIT AND CC0-1.0")
 
@@ -95,13 +94,12 @@ def test_the_line_is_named_as_json_writes_it(tmp_path: Path) -> None:
     assert '["MIT", "Apache-2.0"' in why and "…" in why and "['MIT'" not in why, why
 
 
-def test_a_bundles_documents_are_counted_under_one_spelling(tmp_path: Path) -> None:
-    """The release's own reader (`evidence.data_licences`) counts curated documents of `mit`
-    and `MIT` as one licence, as the folder's rating does: both give the same figures."""
+def test_a_bundles_documents_are_counted_as_spelled(tmp_path: Path) -> None:
+    """The release's own reader (`evidence.data_licences`) counts each spelling apart, as the
+    folder's rating does: the figures a bundle shipped are the ones `verify` recomputes."""
     (tmp_path / "data").mkdir()
     rows = {"license": ["mit", "MIT", "cc0-1.0", None], "source": ["a", "b", "c", "d"]}
     pq.write_table(pa.table(rows), tmp_path / "data" / "part-0.parquet")
     read = data_licences(tmp_path, "data", {})
-    assert dict(read.documents) == {"MIT": 2, "CC0-1.0": 1, "NOASSERTION": 1}
-    assert read.sources["MIT"] == {"a", "b"}
-    assert collection_expression(["mit", "MIT", "cc0-1.0"]) == "CC0-1.0 AND MIT"
+    assert dict(read.documents) == {"mit": 1, "MIT": 1, "cc0-1.0": 1, "NOASSERTION": 1}
+    assert collection_expression(["mit", "MIT", "mit"]) == "MIT AND mit"

@@ -117,7 +117,7 @@ def test_files_given_with_a_licence_are_under_it_as_artifact_json_records(
     assert data == {"name": "CC0-1.0", "path": "artifact.json"}
     assert text(result["osai_index"]["datasources_endmodel"]["notes"]).endswith(
         "artifact.json hält die Lizenz CC0-1.0 fest, die mit den Feinabstimmungsdaten "
-        "angegeben wurde (--data-license)"
+        "angegeben wurde (Option --data-license)"
     )
 
 

@@ -66,7 +66,10 @@ def test_a_merged_fine_tune_is_rated_with_its_bases_licence_and_what_it_withhold
     )
     rows = _rows(result)
     assert not rows["Datasets"]["present"]  # the fine-tune's data is there, the base's is not
-    assert rows["Datasets"]["detail"] == "the base model Winzige Basis does not publish it"
+    assert rows["Datasets"]["detail"] == (  # what was looked at, not what the base publishes
+        f"not found from this folder: not in the folder of the base model Winzige Basis "
+        f"({tmp_path / 'base'})"
+    )
     assert not rows["Model metadata"]["present"]
     release = result["mof_document"]["release"]
     assert release["treatment"] == "instruct fine-tuned"  # prompt/completion examples

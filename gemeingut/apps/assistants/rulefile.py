@@ -21,6 +21,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -76,6 +77,12 @@ def _compiles(pattern: str) -> str:
 Pattern = Annotated[str, AfterValidator(_compiles)]
 
 
+def _has_group(pattern: str, group: str) -> bool:
+    """Whether the compiled `pattern` has a group named `group`: one that only spells it, escaped
+    (`\\(?P<n>…\\)`), has none, and its first match would end the check in a traceback."""
+    return group in re.compile(with_dates(pattern)).groupindex
+
+
 class Dates(BaseModel):
     """A deadline given as two dates ("Die Bekanntmachung wird am 05.01.2027 versandt",
     "Angebote sind bis zum 12.01.2027 einzureichen"): the days from a date in a sentence that
@@ -95,7 +102,7 @@ class AtLeast(BaseModel):
     @field_validator("pattern")
     @classmethod
     def _has_number_group(cls, pattern: str) -> str:
-        if "(?P<n>" not in pattern:
+        if not _has_group(pattern, "n"):
             raise ValueError(_("at_least.pattern needs a group (?P<n>…) for the number"))
         return pattern
 
@@ -117,6 +124,16 @@ class SourceIf(BaseModel):
         if not (self.when or self.when_all):
             raise ValueError(_("give when or when_all: the drafts this source is for"))
         return self
+
+
+# The group each list of patterns that names a product needs, and the error where one lacks it
+_GROUPS = {
+    "forbidden_names": ("name", _("each pattern of forbidden_names needs a group (?P<name>…)")),
+    "forbidden_makers": (
+        "maker",
+        _("each pattern of forbidden_makers needs a group (?P<maker>…)"),
+    ),
+}
 
 
 class Rule(BaseModel):
@@ -160,18 +177,12 @@ class Rule(BaseModel):
     skip_if: list[Pattern] = []
     ignore: list[Pattern] = []
 
-    @field_validator("forbidden_names")
+    @field_validator("forbidden_names", "forbidden_makers")
     @classmethod
-    def _has_name_group(cls, patterns: list[str]) -> list[str]:
-        if any("(?P<name>" not in pattern for pattern in patterns):
-            raise ValueError(_("each pattern of forbidden_names needs a group (?P<name>…)"))
-        return patterns
-
-    @field_validator("forbidden_makers")
-    @classmethod
-    def _has_maker_group(cls, patterns: list[str]) -> list[str]:
-        if any("(?P<maker>" not in pattern for pattern in patterns):
-            raise ValueError(_("each pattern of forbidden_makers needs a group (?P<maker>…)"))
+    def _has_its_group(cls, patterns: list[str], info: ValidationInfo) -> list[str]:
+        group, missing = _GROUPS[info.field_name]
+        if any(not _has_group(pattern, group) for pattern in patterns):
+            raise ValueError(missing)
         return patterns
 
     @field_validator("required", "only_if_all", mode="before")

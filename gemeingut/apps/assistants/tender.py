@@ -31,6 +31,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from gemeingut.apps.assistants.citations import cited_source
 from gemeingut.apps.assistants.dates import WrittenDate, german_dates, with_dates
 from gemeingut.apps.assistants.equivalents import in_items, refers_back
 from gemeingut.apps.assistants.names import is_german_word, is_makers_name
@@ -53,7 +54,7 @@ _QUOTED_OF_LONG = 80  # characters of a too long sentence its finding quotes (it
 @dataclass(frozen=True)
 class Finding:
     rule: str
-    source: str  # the rule's legal source
+    source: str  # the rule's legal source, cited in the finding's language (`citations.py`)
     severity: Severity
     title: str
     advice: str
@@ -141,7 +142,7 @@ def _check(rule: Rule, cut: list[Sentence], items: list[int], language: str) -> 
     def finding(sentence: Sentence | None = None, title: Message | str | None = None) -> Finding:
         return Finding(
             rule.id,
-            source,
+            cited_source(source, language),
             rule.severity,
             text(title, language) if title else getattr(rule.title, language, rule.title.de),
             getattr(advice, language, advice.de),
@@ -382,7 +383,7 @@ def _unreadable(rule: str, source: str, value: str, sentence: Sentence, language
     user's rule, or "einigen Tagen"), and a person has to look at the sentence."""
     return Finding(
         rule,
-        source,
+        cited_source(source, language),
         "warning",
         text(
             _("“{value}” is not a number: rule {rule} cannot check it", value=value, rule=rule),

@@ -666,6 +666,7 @@ TEXTS: dict[str, Message] = {
         "a pseudonym of the administrator (of administrative actions only)"
     ),
     "field_x_request_id": _("the HTTP request's id"),
+    "field_server": _("which server process answered"),
     # a refusal by a rule of the policy, with a link to the rule on the policy view
     "policy_refused": _(
         "Refused by the rule “{title}” ({rule}) of the policy: {text}",

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from gemeingut.audit.finetuning_data import is_jsonl_file
-from gemeingut.data.licence_families import normal_licence
 from gemeingut.data.shards import CURATED_DIR, DATASET_RECORD
 from gemeingut.errors import VerifyError
 from gemeingut.i18n import _
@@ -59,8 +58,6 @@ class DataLicences:
     examples: int = 0  # of `documents`: the records of fine-tuning files (not curated shards)
 
     def add(self, licence: str, source: str, count: int = 1, file: str = "") -> None:
-        """Count documents under `licence` in SPDX's spelling: `mit` and `MIT` are one."""
-        licence = licence if licence == NO_LICENCE else normal_licence(licence)
         self.documents[licence] += count
         self.sources[licence].add(source)
         if file:

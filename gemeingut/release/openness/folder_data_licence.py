@@ -34,12 +34,17 @@ class DataLicence:
 
 
 def fine_tuning_data_licence(
-    folder: Path, params: dict[str, Any], record: dict[str, Any]
+    folder: Path,
+    params: dict[str, Any],
+    record: dict[str, Any],
+    given_as: Message | None = None,
 ) -> DataLicence:
     """`params`: artifact.json's (the licence given with the data); `record`: finetune.json's
-    `data` (the name of what was given). Read as the rating of its release bundle reads the
-    same data (`evidence.py`): the shards' documents by their own licences, the files given
-    under the licence given with them, so that the folder and its bundle say one licence."""
+    `data` (the name of what was given); `given_as`: where the licence was given, as
+    finetune.json records it (None: it does not, and no place is named). Read as the rating
+    of its release bundle reads the same data (`evidence.py`): the shards' documents by their
+    own licences, the files given under the licence given with them, so that the folder and
+    its bundle say one licence."""
     given = str(params.get("data_license") or "") or None
     read = data_licences(folder, DATA_DIR, {".": (given or NO_LICENCE, "fine-tuning data")})
     shards = sorted(f for f in read.per_file if f.endswith(".parquet"))
@@ -79,14 +84,7 @@ def fine_tuning_data_licence(
         said.append(_stating(own, files, collection_expression(list(lines))))
         evidence.append(_shown(files))
     if given and (not files or own < sum(lines.values())):
-        said.append(
-            _(
-                "{file} records the licence {licence} given with the fine-tuning data "
-                "(--data-license)",
-                file=ARTIFACT_FILE,
-                licence=given,
-            )
-        )
+        said.append(_recorded(given, given_as))
         evidence.append(ARTIFACT_FILE)
     if counts:
         named = {
@@ -114,6 +112,23 @@ def fine_tuning_data_licence(
         evidence.append(where)
     licences = [*counts, *lines, *([given] if given and not files else [])]
     return DataLicence(collection_expression(licences), ", ".join(evidence), joined(said))
+
+
+def _recorded(licence: str, given_as: Message | None) -> Message:
+    """The licence artifact.json records for the data, with where it was given where
+    finetune.json says (an option, or a recipe's key)."""
+    if given_as is None:
+        return _(
+            "{file} records the licence {licence} given with the fine-tuning data",
+            file=ARTIFACT_FILE,
+            licence=licence,
+        )
+    return _(
+        "{file} records the licence {licence} given with the fine-tuning data ({given})",
+        file=ARTIFACT_FILE,
+        licence=licence,
+        given=given_as,
+    )
 
 
 def _invalid(folder: Path, files: list[str]) -> Message | None:

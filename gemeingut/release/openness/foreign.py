@@ -70,6 +70,7 @@ from gemeingut.release.openness.foreign_finetune import (
     adapter_architecture,
     base_rating,
     carry,
+    data_licence_check,
     derived_licence,
     lineage_named,
     lineage_said,
@@ -186,6 +187,8 @@ def rate_folder(
         _weights_check(by_name["Model parameters (Final)"], folder.name),
     ]
     tuning = lineage.data_said if lineage is not None else None  # gemeingut's fine-tune
+    if tuning is not None:
+        checks.append(data_licence_check(tuning))
     kinds = {
         "weights": licence,
         "documents": licence,

@@ -34,6 +34,7 @@ from gemeingut.model.base_model import (
 )
 from gemeingut.model.card_header import NamedLicence, all_apply
 from gemeingut.model.finetune_base_licence import RELEASE_LICENCE_KEY, own_model_licence
+from gemeingut.model.finetune_given import given_as
 from gemeingut.model.loading import ADAPTER_CONFIG, FINETUNE_FILE
 from gemeingut.release.openness.file_content import joined, missing, noted
 from gemeingut.release.openness.finetune_rating import (
@@ -44,7 +45,9 @@ from gemeingut.release.openness.finetune_rating import (
     fine_tuning_only,
 )
 from gemeingut.release.openness.folder_data_licence import DataLicence, fine_tuning_data_licence
+from gemeingut.release.openness.licences import content_licence
 from gemeingut.release.openness.mof import Component, Found, found
+from gemeingut.release.openness.result import check
 from gemeingut.release.openness.treatment import mof_treatment
 from gemeingut.workspace import ARTIFACT_FILE, load_artifact
 
@@ -64,7 +67,8 @@ class Lineage:
     adapter: bool
     treatment: str  # the MOF's word for the kind of fine-tuning
     declared_in: str = FINETUNE_FILE  # the file (or option) that names the base
-    chosen: str | None = None  # the licence chosen at fine-tuning (--license), checked there
+    chosen: str | None = None  # the release licence chosen at fine-tuning, checked there
+    chosen_as: Message | None = None  # where it was chosen (None: the record does not say)
     data_said: DataLicence | None = None  # where `data_licence` comes from, or why it is unknown
 
     @property
@@ -103,7 +107,12 @@ def read_lineage(folder: Path) -> Lineage | None:
         return None
     params = _field(_json(folder / ARTIFACT_FILE) or {}, "params", folder / ARTIFACT_FILE)
     base = _field(record, "base_model", folder / FINETUNE_FILE)
-    data = fine_tuning_data_licence(folder, params, _field(record, "data", folder / FINETUNE_FILE))
+    data = fine_tuning_data_licence(
+        folder,
+        params,
+        _field(record, "data", folder / FINETUNE_FILE),
+        given_as(record, "data_license"),
+    )
     treatment = mof_treatment(record)
     return Lineage(
         folder=folder,
@@ -113,6 +122,7 @@ def read_lineage(folder: Path) -> Lineage | None:
         adapter=(folder / ADAPTER_CONFIG).is_file(),
         treatment=treatment,
         chosen=str(record.get(RELEASE_LICENCE_KEY) or "") or None,
+        chosen_as=given_as(record, "license"),
     )
 
 
@@ -182,23 +192,8 @@ def derived_licence(lineage: Lineage, named: NamedLicence) -> tuple[str | None, 
     said = {where: licence for where, licence in named_by.items() if licence}
     licence = all_apply(list(said.values())) if said else None
     evidence = ", ".join(said) or FINETUNE_FILE
-    if lineage.chosen and base:
-        why = _(
-            "{file} records the licence {licence} chosen at fine-tuning (--license), checked "
-            "there against the licence {base_licence} of the base model {base}",
-            file=FINETUNE_FILE,
-            licence=lineage.chosen,
-            base_licence=base,
-            base=lineage.shown_base,
-        )
-    elif lineage.chosen:
-        why = _(
-            "{file} records the licence {licence} chosen at fine-tuning (--license), but no "
-            "licence of the base model {base}",
-            file=FINETUNE_FILE,
-            licence=lineage.chosen,
-            base=lineage.shown_base,
-        )
+    if lineage.chosen:
+        why = _chosen(lineage, base)
     elif base is None:
         why = _(
             "{file} records no licence of the base model {base}",
@@ -249,6 +244,37 @@ def _declared_licence(lineage: Lineage, named: NamedLicence) -> tuple[str | None
             base=lineage.shown_base,
         )
     return named.licence, ", ".join(dict.fromkeys([named.evidence, lineage.declared_in])), why
+
+
+def _chosen(lineage: Lineage, base: str | None) -> Message:
+    """The licence chosen at fine-tuning, where the record says it was given (an older record
+    does not: then no place is named), checked against the base's where the record has it."""
+    named = {"file": FINETUNE_FILE, "licence": str(lineage.chosen), "base": lineage.shown_base}
+    given = lineage.chosen_as
+    if base and given is not None:
+        return _(
+            "{file} records the licence {licence} chosen at fine-tuning ({given}), checked "
+            "there against the licence {base_licence} of the base model {base}",
+            given=given,
+            base_licence=base,
+            **named,
+        )
+    if base:
+        return _(
+            "{file} records the licence {licence} chosen at fine-tuning, checked there "
+            "against the licence {base_licence} of the base model {base}",
+            base_licence=base,
+            **named,
+        )
+    if given is not None:
+        return _(
+            "{file} records the licence {licence} chosen at fine-tuning ({given}), but no "
+            "licence of the base model {base}",
+            given=given,
+            **named,
+        )
+    return _("{file} records the licence {licence} chosen at fine-tuning, but no licence of the "
+             "base model {base}", **named)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -364,6 +390,23 @@ def adapter_architecture(
     return noted(found(component, [ADAPTER_CONFIG], TRANSFORMERS_LICENCE), said)
 
 
+def data_licence_check(data: DataLicence) -> dict[str, Any]:
+    """The fine-tuning data's licence, judged from what the folder's sentence on it is read
+    from: open, not open, or unknown (and why), as the weights' licence has its check."""
+    where = data.evidence or ARTIFACT_FILE
+    if data.licence is None:
+        return check("licence.training-data", False, where, data.said)
+    verdict = content_licence(data.licence)
+    return check("licence.training-data", verdict.open, where, joined([data.said, verdict.detail]))
+
+
 def _withheld(part: Found, lineage: Lineage, unchecked: Message | None) -> Found:
-    why = unchecked or _("the base model {base} does not publish it", base=lineage.shown_base)
+    """A part the base's folder does not hold: said as what was looked at, since the base may
+    publish it elsewhere (its data in a publication or a release bundle) that nothing in this
+    folder leads to."""
+    why = unchecked or _(
+        "not found from this folder: not in the folder of the base model {base} ({path})",
+        base=lineage.shown_base,
+        path=str(lineage.base_path),
+    )
     return Found(part.component, (), part.licence, False, recorded(why))

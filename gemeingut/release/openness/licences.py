@@ -20,7 +20,6 @@ from dataclasses import dataclass
 
 from license_expression import AND, OR, ExpressionError, LicenseSymbol, LicenseWithExceptionSymbol
 
-from gemeingut.data.licence_families import normal_licence
 from gemeingut.data.licence_texts import licence_of_text
 from gemeingut.data.licenses import Obligation, decide, licence_ids, parse_expression
 from gemeingut.i18n import _, recorded
@@ -200,9 +199,10 @@ def _own_terms(expression: str | None) -> str | None:
 
 
 def collection_expression(licences: list[str]) -> str:
-    """The licence of a collection whose parts carry these licences: `A AND B …`, each in
-    SPDX's spelling (`normal_licence`), so that `mit` and `MIT` are one licence, not two."""
-    distinct = sorted({normal_licence(licence) for licence in licences})
+    """The licence of a collection whose parts carry these licences: `A AND B …`, each as
+    its data spells it (`mit` beside `MIT` stays: the claims of bundles written so far are
+    recomputed by `verify` from the same spellings)."""
+    distinct = sorted(set(licences))
     if len(distinct) == 1:
         return distinct[0]
     return " AND ".join(f"({x})" if " " in x else x for x in distinct)

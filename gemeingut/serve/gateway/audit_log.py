@@ -2,10 +2,11 @@
 
 A record holds when, which route and model, a pseudonym of the user (an HMAC with a secret kept
 in the database, so the log alone cannot name anyone), the key id, the status, the decision
-(allowed, or which check refused), token counts and the HTTP request's id (`x_request_id`,
+(allowed, or which check refused), token counts, the HTTP request's id (`x_request_id`,
 random or the reverse proxy's: what the response's `x-request-id` header said, so that
-support finds the record of a request a person asks about). No prompt, no answer, no IP
-address.
+support finds the record of a request a person asks about) and the server process that wrote
+it (`server`, its key in the record of processing activities: a killed server's last answers
+are told apart from those of the one that took over). No prompt, no answer, no IP address.
 A record is committed before its response leaves the server, so no request that got an answer
 is missing from the log, even after `kill -9`; a stream's record is written when the stream
 starts, with the decision `unfinished`, and completed when it ends: a stream whose server died
@@ -33,6 +34,7 @@ from sqlalchemy import ColumnElement, Connection, Engine, bindparam, case, delet
 from gemeingut.audit.findings import ANONYMOUS
 from gemeingut.serve.gateway.direct_sql import run
 from gemeingut.serve.gateway.identity import Principal, person_named, person_still_there
+from gemeingut.serve.gateway.records_servers import this_process
 from gemeingut.serve.gateway.store import pseudonym_secret, reading, writing
 from gemeingut.serve.gateway.tables import audit_log
 from gemeingut.serve.request_id import REQUEST_ID
@@ -63,7 +65,13 @@ _WIDEST_COMPLETED = {
     "completion_tokens": -(2**31),
     "duration_ms": -(2**31),
 }
-EXPORT_COLUMNS = tuple(c.name for c in audit_log.columns if c.name != "id")
+# What the log holds of each request, as /v1/policy and the record of processing activities
+# list it. An export leaves out the row's number and the server process (`server`, which the
+# record reads for a crashed server's outage): neither says anything of a person, and the
+# key's 24 bytes in each line would cut a 64-byte model id in a stream's record.
+LOGGED_COLUMNS = tuple(c.name for c in audit_log.columns if c.name != "id")
+NOT_EXPORTED = frozenset({"id", "server"})
+EXPORT_COLUMNS = tuple(name for name in LOGGED_COLUMNS if name not in NOT_EXPORTED)
 # Column names that would hold what people wrote or where they connected from; /v1/policy
 # checks the table against them instead of promising.
 CONTENT_COLUMNS = frozenset({"prompt", "messages", "content", "answer", "completion_text"})
@@ -101,9 +109,10 @@ class AuditLog:
         self, conn: Connection | None = None, principal: Principal | None = None, **record: object
     ) -> None:
         """Commit one record; with `conn`, as part of the caller's write transaction. It
-        carries the id of the HTTP request being served, where one is. With `principal`, the
-        pseudonym of its person, or `ERASED` where the person was removed meanwhile."""
-        record = {"x_request_id": REQUEST_ID.get()} | record
+        carries the id of the HTTP request being served, where one is, and this process's
+        key. With `principal`, the pseudonym of its person, or `ERASED` where the person was
+        removed meanwhile."""
+        record = {"x_request_id": REQUEST_ID.get(), "server": this_process()} | record
         if principal is None:
             statement, values = _INSERT, fitted(record)
         else:  # fitted with the pseudonym, which the statement puts in where the person is
@@ -174,12 +183,13 @@ OPTIONAL = frozenset({"operator_pseudonym", "x_request_id"})
 
 
 def shown_record(record: dict[str, object]) -> dict[str, object]:
-    """A record as an export shows it: without an operator where it has none (the API's),
-    without an HTTP request's id where it has none (an administrator's, or from before)."""
+    """A record as an export shows it (`NOT_EXPORTED` left out): without an operator where it
+    has none (the API's), without an HTTP request's id where it has none (an administrator's,
+    or from before)."""
     return {
         name: value
         for name, value in record.items()
-        if name != "id" and not (name in OPTIONAL and value is None)
+        if name not in NOT_EXPORTED and not (name in OPTIONAL and value is None)
     }
 
 

@@ -32,7 +32,7 @@ import logging
 import os
 import re
 import secrets
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import Connection, delete, select
@@ -293,9 +293,7 @@ def refuse_if_replaced(conn: Connection, key: bytes) -> None:
 def _now_iso() -> str:
     """Now, to the second, as every stored and exported time in ISO 8601 (`iso_utc`): the
     form `RENEWED` has always been kept in, which `_not_this_databases` reads back."""
-    from gemeingut.serve.gateway.identity import utcnow  # both need the store, which needs us
-
-    return iso_utc(utcnow().replace(microsecond=0))
+    return iso_utc(datetime.now(UTC).replace(microsecond=0))
 
 
 def _kept_in_database(conn: Connection, in_database: str | None, check: str | None) -> bytes:

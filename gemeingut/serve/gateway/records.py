@@ -377,6 +377,7 @@ def _server_json(server: Server) -> dict[str, Any]:
         "outage": {
             "since": _iso(outage.since),
             "ended": _iso(outage.ended),
+            "ended_by": ("restart" if outage.by_restart else "request") if outage.ended else None,
             "answered_503": outage.refused,
         }
         if outage

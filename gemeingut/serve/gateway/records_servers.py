@@ -36,13 +36,14 @@ such server until `KEEP_DAYS` after their start.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import socket
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine, func, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from gemeingut.i18n import _, text
@@ -81,15 +82,18 @@ PORT_ASKED = "port_asked"  # `--port`, 0 for any free one: the identity where bo
 
 @dataclass(frozen=True)
 class Outage:
-    """What the audit log says of the time since a server's last heartbeat, of requests for
-    the model(s) it served: when the first one was served again (by any server of the
-    database; None: none since) and how many the log holds as answered 503 until then (a
-    request refused at the connection limit, or sent to the server that is down, never
-    reaches the log)."""
+    """What the audit log says of the time since a server's last sign of life (the later of
+    its last heartbeat and the last record it wrote), of requests for the model(s) it served:
+    when it ended, at the first one served by another process (a record of an earlier
+    version names none and counts as another's) or at the server's restart, whichever came
+    first (`by_restart`; None: neither yet), and how many the log holds as answered 503 until
+    then (a request refused at the connection limit, or sent to the server that is down,
+    never reaches the log)."""
 
     since: datetime
     ended: datetime | None
     refused: int
+    by_restart: bool = False
 
 
 @dataclass(frozen=True)
@@ -139,7 +143,14 @@ def _without_ports(identity: tuple[tuple[str, str], ...]) -> tuple[tuple[str, st
 
 
 def this_process() -> str:
-    return process_key(this_machine(), os.getpid())
+    """This process's key, as its settings and each audit record it writes are kept under."""
+    return _process_of(os.getpid())
+
+
+@functools.cache
+def _process_of(pid: int) -> str:
+    """Once per process (a forked one has its own PID): every audit record asks for it."""
+    return process_key(this_machine(), pid)
 
 
 def host_name() -> str:
@@ -186,32 +197,35 @@ def read_servers(engine: Engine, now: datetime) -> list[Server]:
         starts = {s.key: _started(s) for s in servers}
         restart = lambda s: starts[s.restarted_as] if s.restarted_as else None  # noqa: E731
         return [
-            replace(s, outage=_outage(conn, s.last_beat, s.models, restart(s)))
-            if s.last_beat
-            else s
+            replace(s, outage=_outage(conn, s, s.last_beat, restart(s))) if s.last_beat else s
             for s in servers
             if s.state == RUNNING or s.until >= now
         ]
 
 
-def _outage(
-    conn: Connection, since: datetime, models: list[str], restart: datetime | None
-) -> Outage:
-    """The `Outage` since `since`, from the audit log's requests for `models` (a request for
-    another model says nothing of this server's; none known: any request): the first one
-    served (`SERVED_BELOW`) at or after it, and the 503s before that or before the server's
-    `restart`, whichever came first (a 503 of the restarted server is its own, not this
-    outage's; neither: until now)."""
+def _outage(conn: Connection, server: Server, beat: datetime, restart: datetime | None) -> Outage:
+    """The `Outage` of silent `server`, its last heartbeat at `beat`, from the audit log's
+    requests for its models (a request for another model says nothing of this server's; none
+    known: any request). It starts at its last sign of life, the later of `beat` and its own
+    last record: a server killed mid-load answers until the kill. It ends at the first request
+    another process served (`SERVED_BELOW`; the dying server's own answers say nothing of it
+    being back), or at the `restart` where that came first (a restarted server is back, asked
+    or not); the 503s counted are other processes' until then (none of the restarted
+    server's; no end yet: until now)."""
     audit = audit_log.c
-    its = [audit.model.in_(models)] if models else []
-    ended = conn.execute(
-        select(func.min(audit.at)).where(audit.at >= since, audit.status < SERVED_BELOW, *its)
+    its = [audit.model.in_(server.models)] if server.models else []
+    own = select(func.max(audit.at)).where(audit.at >= beat, audit.server == server.key)
+    since = conn.execute(own).scalar_one() or beat
+    others = [audit.at >= since, or_(audit.server.is_(None), audit.server != server.key), *its]
+    served = conn.execute(
+        select(func.min(audit.at)).where(audit.status < SERVED_BELOW, *others)
     ).scalar_one()
-    refused = select(func.count()).where(audit.at >= since, audit.status == REFUSED, *its)
-    bounds = [at for at in (ended, restart) if at is not None]
-    if bounds:
-        refused = refused.where(audit.at < min(bounds))
-    return Outage(since, ended, int(conn.execute(refused).scalar_one()))
+    by_restart = restart is not None and (served is None or restart < served)
+    ended = restart if by_restart else served
+    refused = select(func.count()).where(audit.status == REFUSED, *others)
+    if ended is not None:
+        refused = refused.where(audit.at < ended)
+    return Outage(since, ended, int(conn.execute(refused).scalar_one()), by_restart)
 
 
 def _servers(conn: Connection, now: datetime) -> list[Server]:

@@ -47,8 +47,7 @@ TEXT = {
         "outage_ended": "endete am {ended} (die erste danach erfolgreich beantwortete Anfrage "
         "an {models})",
         "outage_open": "seitdem wurde keine Anfrage an {models} erfolgreich beantwortet",
-        "outage_restarted": "bis zum Neustart am {started} (seitdem wurde keine Anfrage an "
-        "{models} erfolgreich beantwortet)",
+        "outage_restarted": "bis zum Neustart am {started}",
         "requests_one": "1 Anfrage",
         "requests": "{count} Anfragen",
         "stopped": "am {stopped} ordnungsgemäß beendet, seitdem startete kein Server; zählt "
@@ -97,6 +96,9 @@ TEXT = {
         "request_ids": "`x_request_id` ist die Kennung der HTTP-Anfrage, die ihre Antwort im "
         "Header `x-request-id` nennt (damit der Support den Eintrag zu einer gemeldeten Anfrage "
         "findet): zufällig erzeugt oder die des vorgeschalteten Proxys, ohne Angaben zur Person.",
+        "server_ids": "`server` ist die Kennung des Serverprozesses, der den Eintrag schrieb "
+        "(unter der dieses Verzeichnis seine Einstellungen führt, `--json`: `key`; sie zeigt, "
+        "wann ein abgestürzter Server ausfiel), ohne Angaben zur Person.",
         "content_none": "Inhalte von Anfragen und Antworten: werden nicht gespeichert (das "
         "Protokoll hat keine Spalte dafür).",
         "content_kept": "Inhalte von Anfragen und Antworten: werden gespeichert (in dieser "
@@ -196,8 +198,7 @@ TEXT = {
         "outage_ended": "ended on {ended} (the first request for {models} answered "
         "successfully since)",
         "outage_open": "no request for {models} answered successfully since",
-        "outage_restarted": "until the restart on {started} (no request for {models} answered "
-        "successfully since)",
+        "outage_restarted": "until the restart on {started}",
         "requests_one": "1 request",
         "requests": "{count} requests",
         "stopped": "stopped cleanly on {stopped}, no server started since; counts until {until}",
@@ -243,6 +244,9 @@ TEXT = {
         "request_ids": "`x_request_id` is the id of the HTTP request, which its answer names in "
         "the `x-request-id` header (so that support finds the record of a request someone "
         "reports): made at random or the reverse proxy's, with nothing about the person.",
+        "server_ids": "`server` is the key of the server process that wrote the record (the "
+        "one this record keeps its settings under, `--json`: `key`; it shows when a crashed "
+        "server went down), with nothing about the person.",
         "content_none": "Content of requests and answers: not stored (the log has no column "
         "for it).",
         "content_kept": "Content of requests and answers: stored (switched on in this "
@@ -372,6 +376,7 @@ def render_record(record: Record, language: str = "de") -> str:
             else []
         ),
         *([f"- {t['request_ids']}"] if "x_request_id" in record.audit_columns else []),
+        *([f"- {t['server_ids']}"] if "server" in record.audit_columns else []),
         f"- {_content(record, t, language)}",
         f"- {t['ip_kept'] if record.addresses_logged else t['ip_none']}",
         f"- {t['counters']}",
@@ -476,24 +481,24 @@ def _restarts(record: Record, server: Server, t: dict[str, str]) -> list[str]:
     lines = []
     earlier = [s for s in record.servers if s.restarted_as == server.key]
     for run in earlier:
-        line = t["restart"].format(started=run.facts["started"], beat=f"{run.last_beat:{STAMP}}")
-        outage = _outage(run.outage, run.models, t, server.facts["started"]) if run.outage else ""
+        last = run.outage.since if run.outage else run.last_beat  # its last sign of life
+        line = t["restart"].format(started=run.facts["started"], beat=f"{last:{STAMP}}")
+        outage = _outage(run.outage, run.models, t) if run.outage else ""
         lines.append(f"{line}; {outage}" if outage else line)
         lines += _restarts(record, run, t)
     return lines
 
 
-def _outage(
-    outage: Outage, served: list[str], t: dict[str, str], restart: str | None = None
-) -> str:
-    """When an outage began and ended (told by requests for the models its server `served`,
-    else by its `restart`: a server started again is not down, asked or not) and how many
-    of them the audit log holds as answered 503 in it, and which it cannot."""
+def _outage(outage: Outage, served: list[str], t: dict[str, str]) -> str:
+    """When an outage began and ended (by a request for the models its server `served` that
+    another process answered, or by its restart: a server started again is not down, asked
+    or not, and nothing is claimed of requests then) and how many of them the audit log holds
+    as answered 503 in it, and which it cannot."""
     models = ", ".join(f"`{model}`" for model in served) or "?"
-    if outage.ended:
+    if outage.by_restart and outage.ended:
+        ended = t["outage_restarted"].format(started=f"{outage.ended:{STAMP}}")
+    elif outage.ended:
         ended = t["outage_ended"].format(ended=f"{outage.ended:{STAMP}}", models=models)
-    elif restart:
-        ended = t["outage_restarted"].format(started=restart, models=models)
     else:
         ended = t["outage_open"].format(models=models)
     return t["outage"].format(

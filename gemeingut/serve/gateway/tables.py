@@ -145,6 +145,10 @@ audit_log = Table(
     # The HTTP request's id, as its `x-request-id` header and error body show it: random, or
     # the reverse proxy's (`request_id.py`); several records of one request share it (0008).
     Column("x_request_id", String(32), nullable=True),
+    # The server process that wrote it (`records_servers.this_process`, revision 0011), so that
+    # the record tells a killed server's own last answers from another's (`Outage`); NULL in
+    # records from before.
+    Column("server", String(12), nullable=True),
 )
 
 # Only where the deployment opts in (`serve --content-log-days N`): what was asked and answered,

@@ -93,3 +93,15 @@ def test_piped_in_nothing_is_said() -> None:
 def test_windows_ends_input_with_ctrl_z_and_enter() -> None:
     assert text(end_keys("win32"), "de") == "Strg-Z, dann Eingabetaste"
     assert text(end_keys("linux"), "en") == "Ctrl-D"
+
+
+def test_closed_standard_input_is_nothing_piped_in() -> None:
+    """`assist tender - <&-`: Python has no sys.stdin, and reading it was a traceback
+    (AttributeError); now it is a draft with no text, said as such."""
+    result = subprocess.run(
+        ["sh", "-c", 'exec "$@" <&-', "sh", *CLI, "--lang", "de", "assist", "tender", "-"],
+        capture_output=True,
+    )
+    said = " ".join(result.stderr.decode().split())
+    assert result.returncode == 2 and "Standardeingabe: kein Text gefunden" in said, said
+    assert "Traceback" not in said, said

@@ -15,7 +15,7 @@ import pytest
 
 from gemeingut.serve.app import create_app
 from gemeingut.serve.backends import TransformersBackend
-from gemeingut.serve.gateway.audit_log import EXPORT_COLUMNS
+from gemeingut.serve.gateway.audit_log import LOGGED_COLUMNS
 from gemeingut.serve.gateway.content_privacy import set_names_kept
 from gemeingut.serve.gateway.gate import Gateway
 from gemeingut.serve.gateway.identity import add_group, add_user, create_key, utcnow
@@ -140,7 +140,7 @@ def test_the_policy_and_what_is_kept_are_read_before_signing_in(tab, keeping: di
     ]
     fields = _lines(tab, "#log-fields li")
     assert "ein Pseudonym der Person, nicht der Name (user_pseudonym)" in fields
-    assert len(fields) == len(EXPORT_COLUMNS)  # every column the audit table has
+    assert len(fields) == len(LOGGED_COLUMNS)  # every column the audit table has
     assert axe_violations(tab) == []
     tab.get_by_role("button", name="Zurück zur Anmeldung").click()
     assert tab.get_by_label("API-Schlüssel").is_visible()

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from gemeingut.apps.assistants.citations import cited_source
 from gemeingut.apps.rag.embedders import EmbedderSpec
 from gemeingut.apps.rag.index import ingest
 from gemeingut.model.encoder_layout import encoder_layout
@@ -103,10 +104,9 @@ def test_a_pasted_tender_s_findings_are_said_again_in_english(page) -> None:
     page.locator("#tender-status").filter(has_text="Findings: ").wait_for()
     english = findings(page)
     assert len(english) == len(german) and english[0].startswith("Violation:")
-    # the same rules with their legal sources, in English words
-    assert [f.split("\n")[0].rsplit(" (", 1)[1] for f in english] == [
-        f.split("\n")[0].rsplit(" (", 1)[1] for f in german
-    ]
+    # the same rules with their legal sources, cited as English cites them („§ 31(6) VgV“)
+    source = lambda finding: "§" + finding.split("\n")[0].rsplit(" (§", 1)[1]  # noqa: E731
+    assert [source(f) for f in english] == [cited_source(source(f), "en") for f in german]
     assert not any("Verstoß" in f or "Warnung" in f for f in english)
     assert page.locator("#tender-status").inner_text() == status.replace(
         "Befunde", "Findings"

@@ -12,10 +12,16 @@ from gemeingut.serve.gateway.tables import audit_log
 
 
 def answered(
-    engine: Engine, at: datetime, status: int, model: str = "m", decision: str | None = None
+    engine: Engine,
+    at: datetime,
+    status: int,
+    model: str = "m",
+    decision: str | None = None,
+    server: str | None = None,
 ) -> None:
-    """A request for `model` answered `status` at `at`; its decision, unless given, that of
-    an answer (200) or a full queue (any other status)."""
+    """A request for `model` answered `status` at `at` by the process `server` (None: as an
+    earlier version wrote it, naming none); its decision, unless given, that of an answer
+    (200) or a full queue (any other status)."""
     with writing(engine) as conn:
         conn.execute(
             insert(audit_log).values(
@@ -25,5 +31,6 @@ def answered(
                 model=model,
                 status=status,
                 decision=decision or ("allowed" if status == 200 else "queue_full"),
+                server=server,
             )
         )

@@ -138,10 +138,10 @@ def test_a_restart_ends_the_outage_nobody_asked_in(store_url: str) -> None:
     record = read_record(engine, ControllerFacts(), now)
     lines = render_record(record).splitlines()
     under = next(line for line in lines if line.startswith("  - Neustart desselben Servers"))
-    assert f"Ausfall ab {beat:{STAMP}}: bis zum Neustart am {again:{STAMP}} (seitdem" in under
+    assert f"Ausfall ab {beat:{STAMP}}: bis zum Neustart am {again:{STAMP}}; 1 Anfrage an" in under
     assert "1 Anfrage an `m` in dieser Zeit mit 503 beantwortet" in under
     english = render_record(record, "en")
-    assert f"until the restart on {again:{STAMP}} (no request for `m` answered" in english
+    assert f"until the restart on {again:{STAMP}}; 1 request for `m` answered 503" in english
     servers = {s["key"]: s for s in as_json(record)["servers"]}
     assert servers[old]["outage"]["answered_503"] == 1
 

@@ -1,0 +1,121 @@
+"""`make demo`'s last steps, run by make as a user runs them (`make demo-key`, `make
+demo-serve`, which `make demo` runs after its build): the admin's key is shown once, when it is
+made, and a later run says where it was shown and how to make a new one; the server is said
+ready once it answers; Ctrl-C or SIGTERM stops it without make reporting an error."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.serve.test_serve_ready import said_lines
+from tests.serve.test_serve_start import environment, free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+
+
+def _make(target: str, workspace: Path, *variables: str) -> list[str]:
+    return ["make", "--no-print-directory", "-C", str(ROOT), target,
+            f"WORKSPACE={workspace}", f"BIN={BIN}", *variables]  # fmt: skip
+
+
+def _environment() -> dict[str, str]:
+    """A make of its own, not one of a `make test` around the tests."""
+    outer = ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")
+    return {k: v for k, v in environment().items() if k not in outer}
+
+
+def _key_run(workspace: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        _make("demo-key", workspace),
+        capture_output=True,
+        text=True,
+        env=_environment(),
+        timeout=300,
+    )
+
+
+def test_the_key_is_shown_when_made_and_a_restart_says_how_to_get_a_new_one(
+    tmp_path: Path,
+) -> None:
+    first, again = _key_run(tmp_path), _key_run(tmp_path)
+    assert first.returncode == 0 and again.returncode == 0, first.stderr + again.stderr
+    assert any(line.startswith("gg_") for line in first.stdout.splitlines()), first.stdout
+    assert "nur dieses eine Mal gezeigt" in first.stdout
+    assert "gg_" not in again.stdout and "oben" not in again.stdout
+    assert "beim ersten Start gezeigt" in again.stdout
+    create = f"{BIN}/gemeingut admin keys create --user admin --db {tmp_path}/gateway.db"
+    assert create in again.stdout
+    made = subprocess.run(
+        create.split(), capture_output=True, text=True, env=_environment(), timeout=120
+    )
+    assert made.returncode == 0 and made.stdout.startswith("gg_"), made.stderr
+
+
+@pytest.fixture
+def workspace(model_dir: Path, tmp_path: Path) -> Path:
+    """A workspace as `make demo` leaves it, its release the tiny model."""
+    release = tmp_path / "release"
+    shutil.copytree(model_dir, release)
+    (release / "bundle" / "training-data").mkdir(parents=True)
+    (release / "bundle" / "training-data" / "text.txt").write_text("Offene Daten.\n")
+    workspace = tmp_path / "workspace"
+    (workspace / "collections").mkdir(parents=True)
+    (workspace / "build.json").write_text(json.dumps({"release": {"path": str(release)}}))
+    assert _key_run(workspace).returncode == 0
+    return workspace
+
+
+@pytest.mark.parametrize(
+    ("stop", "whom"),
+    [(signal.SIGINT, "group"), (signal.SIGTERM, "group"), (signal.SIGTERM, "make")],
+)
+def test_the_served_demo_is_ready_once_it_answers_and_stops_without_an_error(
+    workspace: Path, stop: signal.Signals, whom: str
+) -> None:
+    """Ctrl-C sends SIGINT to make and all it runs; `kill` or a service manager SIGTERM to
+    them all, or to make alone (which passes it on)."""
+    port = free_port()
+    make = subprocess.Popen(
+        _make("demo-serve", workspace, f"PORT={port}"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env=_environment(),
+        text=True,
+        start_new_session=True,  # its own process group, as a terminal's foreground job
+    )
+    assert make.stdout is not None
+    said, lines = [], said_lines(make.stdout)
+    try:
+        for line in lines:
+            said.append(line)
+            if line.startswith("Bereit auf"):
+                break
+        assert said[-1] == f"Bereit auf http://127.0.0.1:{port} (Strg-C beendet)\n", said
+        assert httpx.get(f"http://127.0.0.1:{port}/health", timeout=10).status_code == 200
+        if whom == "group":
+            os.killpg(make.pid, stop)
+        else:
+            make.send_signal(stop)
+        make.wait(timeout=60)
+        said += lines  # to the end: once the server is gone too
+    finally:
+        with contextlib.suppress(ProcessLookupError):  # what is left of make's group
+            os.killpg(make.pid, signal.SIGKILL)
+        make.wait()
+    # make itself ends as signalled when the signal reached it; it reports no error
+    assert make.returncode in (0, -stop), said
+    assert not any(line.startswith(("make: ***", "Terminated")) for line in said), said
+    assert not any("Traceback" in line for line in said), said
+    with pytest.raises(httpx.ConnectError):  # the server stopped with it
+        httpx.get(f"http://127.0.0.1:{port}/health", timeout=10)
