@@ -10,7 +10,10 @@ WORKSPACE ?= workspace
 SERVE     ?= 1
 # The demo's server, as `make demo` starts it (and prints it with SERVE=0); the release folder
 # is read from build.json when the recipe runs.
-DEMO_RELEASE = $$($(BIN)/python -c "import json; print(json.load(open('$(WORKSPACE)/build.json'))['release']['path'])")
+# build.json is written under a new name and renamed once the build succeeded: a failed build
+# leaves the last good one (a plain `>` would have emptied it) and nothing half-written.
+DEMO_BUILT = $(WORKSPACE)/build.json
+DEMO_RELEASE = $$($(BIN)/python -c "import json; print(json.load(open('$(DEMO_BUILT)'))['release']['path'])")
 SERVE_ARGS = serve $(DEMO_RELEASE) --host $(HOST) --port $(PORT) --db $(WORKSPACE)/gateway.db --policy default \
   --collections $(WORKSPACE)/collections --upload-max-mb 20 --findings $(WORKSPACE)/findings.jsonl \
   --trace-data $(DEMO_RELEASE)/bundle/training-data
@@ -32,8 +35,8 @@ demo: install
 	mkdir -p $(WORKSPACE)
 	test -f $(WORKSPACE)/keys/demo.key || $(BIN)/gemeingut keys create demo --dir $(WORKSPACE)/keys
 	$(BIN)/gemeingut build $(RECIPE) --workspace $(WORKSPACE) --sign-key $(WORKSPACE)/keys/demo.key \
-	  --json > $(WORKSPACE)/build.json
-	@$(BIN)/python -c "import json; s = json.load(open('$(WORKSPACE)/build.json')); \
+	  --json > $(DEMO_BUILT).new && mv $(DEMO_BUILT).new $(DEMO_BUILT) || { rm -f $(DEMO_BUILT).new; exit 1; }
+	@$(BIN)/python -c "import json; s = json.load(open('$(DEMO_BUILT)')); \
 	print('\nGebaut und signiert. Release-Paket:', s['release']['path'] + '/bundle'); \
 	print('Prüfen:  $(BIN)/gemeingut verify', s['release']['path'] + '/bundle --key $(WORKSPACE)/keys/demo.pub')"
 	$(BIN)/gemeingut rag ingest demo examples/demo/sammlung --root $(WORKSPACE)/collections --group demo
@@ -47,13 +50,18 @@ else
 endif
 
 # The demo's database and the admin's key (`make demo-key`): a key is shown once, when it is
-# made; a later run, which makes none, says so and how to make a new one.
+# made; a later run, which makes none, says so and how to make a new one where the database
+# holds admin's key, and what to do where a run broke off before making it.
 DEMO_DB = $(WORKSPACE)/gateway.db
 define demo_key
-if test -f $(DEMO_DB); then \
+if test -f $(DEMO_DB) && $(BIN)/gemeingut admin keys list --user admin --db $(DEMO_DB) --json 2>/dev/null | grep -q '"id"'; then \
   echo ""; \
   echo "Ihr Schlüssel für admin wurde beim ersten Start gezeigt, nur dort (gespeichert ist nur sein Hash)."; \
   echo "Einen neuen erzeugen:  $(BIN)/gemeingut admin keys create --user admin --db $(DEMO_DB)"; \
+elif test -f $(DEMO_DB); then \
+  echo "Fehler: $(DEMO_DB) hat keinen Schlüssel für admin (ein früherer Lauf brach ab, bevor er erzeugt war)" >&2; \
+  echo "Hinweis: löschen Sie die Demo-Datenbank (rm $(DEMO_DB)*) und rufen Sie make demo erneut auf" >&2; \
+  exit 1; \
 else \
   $(BIN)/gemeingut admin groups add demo --db $(DEMO_DB) >/dev/null && \
   $(BIN)/gemeingut admin groups add triage --db $(DEMO_DB) >/dev/null && \
@@ -84,7 +92,12 @@ demo-key:
 	@mkdir -p $(WORKSPACE)
 	@$(demo_key)
 
+# The release is read from build.json inside the server's command line, where a missing one
+# would not stop it: said here, before anything runs.
 demo-serve:
+	@test -s $(DEMO_BUILT) || { \
+	  echo "Fehler: $(DEMO_BUILT) fehlt: die Demo ist noch nicht gebaut (oder ihr Bau schlug fehl)" >&2; \
+	  echo "Hinweis: make demo baut sie und startet dann den Server" >&2; exit 2; }
 	$(demo_serve)
 
 test: install browser ocr

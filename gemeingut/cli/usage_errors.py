@@ -53,6 +53,13 @@ def in_language(show: Callable[[ClickException], None], language: str) -> Any:
 def said(error: ClickException) -> Message | str:
     """The error in the catalogue's words, or typer's own where the kind is not known here."""
     if isinstance(error, NoSuchOption):
+        if error.option_name.split("=", 1)[0] == "--lang":  # an option of `gemeingut` itself
+            command = " ".join(_subcommands(error.ctx)) if error.ctx else ""
+            return _(
+                "--lang is an option of gemeingut itself: give it before the command, e.g. "
+                "gemeingut --lang en {command}",
+                command=command or "…",
+            )
         options = ", ".join(sorted(error.possibilities or ()))
         if options:
             return _(
@@ -135,3 +142,13 @@ def _wrong(error: BadParameter) -> Message | str:
         if found:
             return problem(found[0])
     return error.message
+
+
+def _subcommands(ctx: Any) -> list[str]:
+    """The names of the commands under `gemeingut` that `ctx` is in (`admin audit records`),
+    whatever the program was called (`python -m gemeingut.cli`)."""
+    names: list[str] = []
+    while ctx is not None and ctx.parent is not None:
+        names.insert(0, ctx.info_name)
+        ctx = ctx.parent
+    return names

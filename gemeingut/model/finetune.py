@@ -74,7 +74,7 @@ from gemeingut.model.training_log import (
     Rate,
     StepClock,
     StepRecords,
-    read_records,
+    logged_val_losses,
 )
 from gemeingut.progress import progress_bar
 from gemeingut.recipe import FinetuneSection, FinetuneTraining
@@ -210,7 +210,7 @@ def _tune(
                 log.write({"step": 0, "val_loss": initial_val})
         else:  # the latest logged validation loss (the final one if no step is left to run)
             initial_val, val_loss = (
-                _logged_val_losses(out_dir / LOG_FILE) if leader else (None, None)
+                logged_val_losses(out_dir / LOG_FILE) if leader else (None, None)
             )
         evaluates = len(val) > 0
         steps = text(_("steps"))
@@ -306,12 +306,6 @@ def _job(
         "out": str(out_dir),
         "windows": layouts,  # how to map the packed data
     }
-
-
-def _logged_val_losses(path: Path) -> tuple[float | None, float | None]:
-    """The first and the latest validation loss of the log a resumed run continues."""
-    logged = [r["val_loss"] for r in read_records(path) if "val_loss" in r]
-    return logged[0], logged[-1]
 
 
 def _nan_if_none(value: float | None) -> float:

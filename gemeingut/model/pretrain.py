@@ -58,7 +58,7 @@ from gemeingut.model.training_log import (
     Rate,
     StepClock,
     StepRecords,
-    read_records,
+    logged_val_losses,
 )
 from gemeingut.progress import progress_bar
 from gemeingut.recipe import ModelSection, TrainingSection
@@ -221,11 +221,13 @@ def _train_measured(
             initial_val = _validation_loss(engine, val, cfg, order.global_batch)
             if log:
                 log.write({"step": 0, "val_loss": initial_val})
-        else:
-            initial_val = _logged_initial(out_dir / LOG_FILE) if leader else math.nan
+            val_loss = initial_val
+        else:  # resumed: the latest validation logged, not step 0's, is where it stands
+            first, latest = logged_val_losses(out_dir / LOG_FILE) if leader else (None, None)
+            initial_val = math.nan if first is None else first
+            val_loss = math.nan if latest is None else latest
         flops_per_token = model_flops_per_token(config, parameters, cfg.seq_len)
         peak = measured_peak(device, compute_dtype(precision)) if leader else None
-        val_loss = initial_val
         steps = text(_("steps"))
         bar = (
             progress_bar(text(_("pretraining")), total=cfg.steps, unit=steps)
@@ -371,7 +373,3 @@ def _validation_loss(
     total = dist.sum_over_ranks(total, world)
     engine.model.train()
     return float(total[0].item() / total[1].item())
-
-
-def _logged_initial(path: Path) -> float:
-    return float(read_records(path)[0]["val_loss"])

@@ -48,6 +48,13 @@ class JsonlLog:
         self._handle.close()
 
 
+def logged_val_losses(path: Path) -> tuple[float | None, float | None]:
+    """The first and the latest validation loss of the log a resumed run continues: its
+    progress line and its final loss go on from the latest, not from step 0's."""
+    logged = [r["val_loss"] for r in read_records(path) if "val_loss" in r]
+    return (logged[0], logged[-1]) if logged else (None, None)
+
+
 def read_records(path: Path) -> list[dict[str, Any]]:
     if not path.exists():
         return []

@@ -24,7 +24,7 @@ def say_ready(url: str | Message) -> None:
     """The line a person (or script) waits for before the first request; a reader that has
     gone (`serve … | grep -m1 …`) stops no server."""
     with suppress(BrokenPipeError):
-        print(text(_("Ready at {url} (Ctrl-C stops)", url=url)), flush=True)
+        print(text(_("Ready at {url}; Ctrl-C stops", url=url)), flush=True)
 
 
 class ReadyServer(uvicorn.Server):

@@ -9,6 +9,7 @@ import pytest
 import gemeingut.model.pretrain as pretrain_module
 from gemeingut.model.checkpoints import INDEX_FILE
 from gemeingut.model.pretrain import CHECKPOINT_DIR, LOG_FILE
+from gemeingut.model.training_log import StepRecords
 from gemeingut.recipe import ModelSection, TrainingSection
 from gemeingut.stages import pretrain_stage
 from gemeingut.workspace import at, load_artifact
@@ -84,9 +85,18 @@ def test_resume_after_an_exception_repeats_the_same_loss_curve(
     with pytest.raises(KeyboardInterrupt):
         pretrain_stage(at(tmp_path / "b"), dataset, tokenizer, SECTION)
     monkeypatch.setattr(pretrain_module, "_train_step", real_step)
+    shown: list[float] = []  # the validation loss each step's progress line shows
+    real_add = StepRecords.add
+    monkeypatch.setattr(
+        StepRecords, "add", lambda self, *a: shown.append(a[-1]) or real_add(self, *a)
+    )
     resumed, _ = pretrain_stage(at(tmp_path / "b"), dataset, tokenizer, SECTION)
     assert resumed.stats["resumed_from_step"] == 10
     assert log_losses(resumed.path) == log_losses(model.path)
+    # the line after resuming goes on from step 10's validation, not step 0's (a tester saw
+    # „Validierung 6,961“ at step 112 of 160, the loss before any training)
+    at_step = {step: val for step, _loss, val in log_losses(model.path) if val is not None}
+    assert shown[0] == at_step[10] != at_step[0]
     assert (resumed.path / "data_order" / "steps.jsonl").read_text() == (
         model.path / "data_order" / "steps.jsonl"
     ).read_text()

@@ -91,6 +91,11 @@ def test_the_data_licence_check_fails_where_it_is_unknown_or_not_open(tmp_path: 
     artifact.write_text(json.dumps(meta), "utf-8")
     closed = _checks(tuned)["licence.training-data"]
     assert not closed["passed"] and "CC-BY-NC-4.0 forbids commercial use" in closed["detail"]
+    # an OSI licence of code is no licence of data, as the release's own check judges it
+    meta["params"]["data_license"] = "GPL-3.0-only"
+    artifact.write_text(json.dumps(meta), "utf-8")
+    code = _checks(tuned)["licence.training-data"]
+    assert not code["passed"] and "not open: GPL-3.0-only" in code["detail"], code
 
 
 def test_what_the_base_folder_lacks_is_said_as_not_found_from_the_folder(tmp_path: Path) -> None:

@@ -62,6 +62,60 @@ def test_the_key_is_shown_when_made_and_a_restart_says_how_to_get_a_new_one(
     assert made.returncode == 0 and made.stdout.startswith("gg_"), made.stderr
 
 
+def test_a_database_left_without_the_key_is_not_said_to_have_shown_it(tmp_path: Path) -> None:
+    """A first run that broke off after the database was made, before the key: the next run
+    says no key was made and what to do, not that the key was shown at the first start."""
+    group = ["admin", "groups", "add", "demo", "--db", str(tmp_path / "gateway.db")]
+    made = subprocess.run(
+        [f"{BIN}/gemeingut", *group],
+        capture_output=True,
+        text=True,
+        env=_environment(),
+        timeout=120,
+    )
+    assert made.returncode == 0, made.stderr
+    again = _key_run(tmp_path)
+    assert again.returncode != 0 and "beim ersten Start gezeigt" not in again.stdout
+    assert "keinen Schlüssel für admin" in again.stderr and "make demo" in again.stderr
+
+
+def test_serving_an_unbuilt_demo_says_to_build_it(tmp_path: Path) -> None:
+    """The release is read from build.json in the server's command line, where a missing one
+    stopped nothing: two tracebacks, then serve's complaint of no model."""
+    served = subprocess.run(
+        _make("demo-serve", tmp_path / "workspace"),
+        capture_output=True,
+        text=True,
+        env=_environment(),
+        timeout=120,
+    )
+    assert served.returncode != 0
+    assert "build.json fehlt" in served.stderr and "make demo" in served.stderr, served.stderr
+    assert "Traceback" not in served.stderr and "gemeingut serve" not in served.stdout
+
+
+def test_a_failed_build_keeps_the_last_built_release(tmp_path: Path) -> None:
+    """`make demo` whose build fails (here: its recipe is gone) leaves build.json as the last
+    good build wrote it, not emptied by the shell's redirect, and no half-written file."""
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+    built = workspace / "build.json"
+    built.write_text(json.dumps({"release": {"path": str(tmp_path / "release")}}))
+    before = built.read_text()
+    stamp = tmp_path / "installed"
+    stamp.touch()  # newer than pyproject.toml: nothing is installed
+    made = subprocess.run(
+        _make("demo", workspace, f"RECIPE={tmp_path / 'fehlt.toml'}", f"STAMP={stamp}"),
+        capture_output=True,
+        text=True,
+        env=_environment(),
+        timeout=300,
+    )
+    assert made.returncode != 0 and "fehlt.toml" in made.stderr, made.stdout + made.stderr
+    assert built.read_text() == before
+    assert sorted(p.name for p in workspace.iterdir()) == ["build.json", "keys"]
+
+
 @pytest.fixture
 def workspace(model_dir: Path, tmp_path: Path) -> Path:
     """A workspace as `make demo` leaves it, its release the tiny model."""
@@ -101,7 +155,7 @@ def test_the_served_demo_is_ready_once_it_answers_and_stops_without_an_error(
             said.append(line)
             if line.startswith("Bereit auf"):
                 break
-        assert said[-1] == f"Bereit auf http://127.0.0.1:{port} (Strg-C beendet)\n", said
+        assert said[-1] == f"Bereit auf http://127.0.0.1:{port}; Strg-C beendet\n", said
         assert httpx.get(f"http://127.0.0.1:{port}/health", timeout=10).status_code == 200
         if whom == "group":
             os.killpg(make.pid, stop)

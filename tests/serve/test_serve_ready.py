@@ -69,7 +69,7 @@ def _ready_then_stopped(tmp_path: Path, stop: signal.Signals, *arguments: str) -
             if line.startswith("Bereit auf"):
                 break
         url = f"http://127.0.0.1:{port}"
-        assert lines and lines[-1] == f"Bereit auf {url} (Strg-C beendet)\n", (
+        assert lines and lines[-1] == f"Bereit auf {url}; Strg-C beendet\n", (
             lines,
             log.read_text(encoding="utf-8"),
         )

@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from gemeingut.data.licenses import decide
 from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _, recorded
 from gemeingut.json_records import read_object
@@ -392,12 +393,20 @@ def adapter_architecture(
 
 def data_licence_check(data: DataLicence) -> dict[str, Any]:
     """The fine-tuning data's licence, judged from what the folder's sentence on it is read
-    from: open, not open, or unknown (and why), as the weights' licence has its check."""
+    from: open, not open, or unknown (and why), as the weights' licence has its check; open
+    as the bundle's check judges data (`decide`: an OSI licence of code is no data licence
+    `data curate` admits), so that the folder and its release agree."""
     where = data.evidence or ARTIFACT_FILE
     if data.licence is None:
         return check("licence.training-data", False, where, data.said)
     verdict = content_licence(data.licence)
-    return check("licence.training-data", verdict.open, where, joined([data.said, verdict.detail]))
+    admitted = decide(data.licence).admitted
+    why = (
+        verdict.detail
+        if admitted or not verdict.open
+        else _("not open: {licences}", licences=data.licence)
+    )
+    return check("licence.training-data", admitted, where, joined([data.said, why]))
 
 
 def _withheld(part: Found, lineage: Lineage, unchecked: Message | None) -> Found:

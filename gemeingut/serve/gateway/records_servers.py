@@ -43,7 +43,7 @@ import socket
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, Engine, func, or_, select
+from sqlalchemy import Connection, Engine, false, func, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from gemeingut.i18n import _, text
@@ -109,7 +109,14 @@ class Server:
     until: datetime  # counted (or listed, once stopped) until then, unless it runs
     last_beat: datetime | None = None  # where it no longer runs and its heartbeat was seen
     restarted_as: str | None = None
-    outage: Outage | None = None  # since its last heartbeat, where it ended so
+    outage: Outage | None = None  # since its last sign of life, where it ended so
+
+    @property
+    def last_sign(self) -> datetime | None:
+        """Its last sign of life, as the record names it wherever it speaks of this server:
+        the start of its outage (the later of its last heartbeat and its last audit record),
+        else its last heartbeat."""
+        return self.outage.since if self.outage else self.last_beat
 
     @property
     def counts(self) -> bool:
@@ -211,14 +218,25 @@ def _outage(conn: Connection, server: Server, beat: datetime, restart: datetime 
     another process served (`SERVED_BELOW`; the dying server's own answers say nothing of it
     being back), or at the `restart` where that came first (a restarted server is back, asked
     or not); the 503s counted are other processes' until then (none of the restarted
-    server's; no end yet: until now)."""
+    server's; no end yet: until now). A record that names no process (written before
+    revision 0011) is another's where this server named itself in its own records; else it
+    may be this server's own answer, and ends the outage only where no restart does (the
+    rule before, the best the log can say); its 503 counts, as before."""
     audit = audit_log.c
     its = [audit.model.in_(server.models)] if server.models else []
     own = select(func.max(audit.at)).where(audit.at >= beat, audit.server == server.key)
-    since = conn.execute(own).scalar_one() or beat
-    others = [audit.at >= since, or_(audit.server.is_(None), audit.server != server.key), *its]
+    named_own = conn.execute(own).scalar_one()
+    since = named_own or beat
+    unnamed = audit.server.is_(None)
+    others = [audit.at >= since, or_(unnamed, audit.server != server.key), *its]
+    back = unnamed if named_own or restart is None else false()
     served = conn.execute(
-        select(func.min(audit.at)).where(audit.status < SERVED_BELOW, *others)
+        select(func.min(audit.at)).where(
+            audit.status < SERVED_BELOW,
+            audit.at >= since,
+            or_(back, audit.server != server.key),
+            *its,
+        )
     ).scalar_one()
     by_restart = restart is not None and (served is None or restart < served)
     ended = restart if by_restart else served

@@ -464,7 +464,7 @@ def _server_line(server: Server, t: dict[str, str]) -> str:
 
 def _state(server: Server, t: dict[str, str]) -> str:
     """What became of `server`: a silent one with its last sign of life where it is known."""
-    beat = f"{server.last_beat:{STAMP}}" if server.last_beat else "?"
+    beat = f"{server.last_sign:{STAMP}}" if server.last_sign else "?"
     name = "silent_beat" if server.state == SILENT and server.last_beat else server.state
     return t[name].format(
         until=f"{server.until:%Y-%m-%d}",
@@ -481,8 +481,7 @@ def _restarts(record: Record, server: Server, t: dict[str, str]) -> list[str]:
     lines = []
     earlier = [s for s in record.servers if s.restarted_as == server.key]
     for run in earlier:
-        last = run.outage.since if run.outage else run.last_beat  # its last sign of life
-        line = t["restart"].format(started=run.facts["started"], beat=f"{last:{STAMP}}")
+        line = t["restart"].format(started=run.facts["started"], beat=f"{run.last_sign:{STAMP}}")
         outage = _outage(run.outage, run.models, t) if run.outage else ""
         lines.append(f"{line}; {outage}" if outage else line)
         lines += _restarts(record, run, t)

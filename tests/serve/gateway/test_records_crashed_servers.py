@@ -96,11 +96,12 @@ def test_a_killed_and_restarted_server_is_one_deployment_with_its_outage(
     record_deployment(engine, facts, old)
     reclaim(engine, now)  # the restart frees what the killed process held
     answered(engine, beat - timedelta(minutes=5), 200)  # before: not in the outage
-    answered(engine, beat + timedelta(minutes=1), 503)
-    answered(engine, beat + timedelta(minutes=2), 503)
+    # a server beside it (its process named, as every record since revision 0011 names it)
+    answered(engine, beat + timedelta(minutes=1), 503, server="beside")
+    answered(engine, beat + timedelta(minutes=2), 503, server="beside")
     back = beat + timedelta(minutes=10)
-    answered(engine, back, 200)
-    answered(engine, back + timedelta(minutes=1), 503)  # after it ended
+    answered(engine, back, 200, server="beside")
+    answered(engine, back + timedelta(minutes=1), 503, server="beside")  # after it ended
     new = _registered(engine, "gw-9", 5151, now - timedelta(minutes=20), now)
     restart = deployment_facts("m", ENGINE, 30, None, now - timedelta(minutes=20))
     record_deployment(engine, restart, new)

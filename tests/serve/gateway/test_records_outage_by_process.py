@@ -21,7 +21,7 @@ from sqlalchemy import Engine, create_engine, func, select
 
 from gemeingut.serve.gateway.audit_log import AuditLog, export
 from gemeingut.serve.gateway.identity import add_user, create_key, utcnow
-from gemeingut.serve.gateway.leases import reclaim
+from gemeingut.serve.gateway.leases import STOPPED_AFTER, reclaim
 from gemeingut.serve.gateway.records import (
     ControllerFacts,
     as_json,
@@ -65,6 +65,10 @@ def test_a_killed_servers_own_answers_after_its_heartbeat_do_not_end_its_outage(
     answered(engine, back, 200, server="other")
     line = _outage_line(engine, now)
     assert f"Ausfall ab {last:{STAMP}}: endete am {back:{STAMP}} (die erste danach" in line
+    # the server's own line names the same last sign of life as its outage; the heartbeat
+    # rule (45 s after the last heartbeat) says until when it was taken as running
+    ran = f"letztes Lebenszeichen am {last:{STAMP}}, gilt als laufend bis "
+    assert f"{ran}{beat + STOPPED_AFTER:{STAMP}}" in line
     assert "; 1 Anfrage an `m` in dieser Zeit mit 503 beantwortet" in line
     [server] = as_json(read_record(engine, ControllerFacts(), now))["servers"]
     assert server["outage"]["since"] == f"{last:%Y-%m-%dT%H:%M:%S}Z"
@@ -130,6 +134,14 @@ def test_records_from_before_revision_0011_keep_the_rule_before(store_url: str) 
     reclaim(engine, now)
     back = beat + timedelta(seconds=5)
     assert f"Ausfall ab {beat:{STAMP}}: endete am {back:{STAMP}}" in _outage_line(engine, now)
+    # started again (a new version): the unnamed answer may be the killed server's own, so
+    # the restart ends the outage, not it (a tester saw an outage „ended“ before the kill)
+    again = beat + timedelta(minutes=2)
+    new = _registered(engine, "gw-9", 5151, again, now)
+    record_deployment(engine, deployment_facts("m", ENGINE, 30, None, again), new)
+    assert f"Ausfall ab {beat:{STAMP}}: bis zum Neustart am {again:{STAMP}}" in _outage_line(
+        engine, now
+    )
     engine.dispose()
     with create_engine(database_url(store_url)).begin() as conn:
         config.attributes["connection"] = conn
